@@ -1,0 +1,35 @@
+# Tunely — the two entry points of README.md:
+#   make run    install what is missing, build, start the server on SQLite
+#   make test   install what is missing, build, run every test
+# Everything else here is a step of those two.
+
+BUILD     ?= build
+CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
+JOBS      ?= $(shell nproc)
+TUNELY    := $(BUILD)/apps/tunely/tunely
+
+.PHONY: run test deps build test-cpp bench clean
+
+run: deps build
+	mkdir -p data
+	$(TUNELY) server --host $${TUNELY_HOST:-0.0.0.0} --port $${TUNELY_PORT:-8080}
+
+test: deps build test-cpp
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S cpp -B $(BUILD) -G Ninja $(CMAKE_ARGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test-cpp: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)
+
+bench: deps build
+	./bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,98 @@
+// `tunely connect`: runs the tunnel client until Ctrl-C or a fatal rejection.
+#include "connect_command.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "terminal_view.hpp"
+#include "tunely/client/tunnel_client.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/transport/spawn.hpp"
+
+namespace tunely::app {
+namespace {
+namespace asio = boost::asio;
+
+struct connect_flags {
+    std::string server = "ws://localhost:8080/ws/tunnel";
+    std::string token;
+    std::string target = "http://localhost:8090";
+    bool force = false;
+    double reconnect = 5;
+    int max_attempts = 0;
+    bool no_v2 = false;
+    std::string log_level = "info";
+};
+
+int run_connect(const connect_flags& f) {
+    spdlog::set_level(spdlog::level::from_str(f.log_level));
+    if (f.token.empty()) {
+        std::cerr << "error: --token is required (or TUNELY_TOKEN)\n";
+        return 2;
+    }
+    asio::io_context ioc(1);
+    client::client_options o;
+    o.server_url = f.server;
+    o.token = secret(f.token);
+    o.target_url = f.target;
+    o.force = f.force;
+    o.offer_v2 = !f.no_v2;
+    o.reconnect.base = std::chrono::milliseconds(static_cast<std::int64_t>(f.reconnect * 1000));
+    o.max_reconnect_attempts = f.max_attempts;
+    terminal_view view(f.server, f.target, ::isatty(STDOUT_FILENO) == 1);
+    client::client_events ev;
+    ev.on_connect = [&](const std::string& d, int p) { view.connected(d, p); };
+    ev.on_disconnect = [&](const std::string& r) { view.disconnected(r); };
+    ev.on_reconnecting = [&](std::chrono::milliseconds d, int a) { view.reconnecting(d, a); };
+    ev.on_request = [&](const client::request_summary& s) { view.request(s); };
+    ev.on_error = [&](const std::string& m) { view.error(m); };
+    client::tunnel_client tunnel(ioc.get_executor(), o, ev);
+
+    int code = 0;
+    asio::co_spawn(ioc, tunnel.run(), [&](std::exception_ptr e, std::error_code ec) {
+        if (e) {
+            transport::log_escaped_exception("tunnel client", e);
+            code = 1;
+        } else if (ec == tunely::error::connection_exists) {
+            view.error("this tunnel is already connected from another client; use --force to take over");
+            code = 3;
+        } else if (ec) {
+            code = 1;
+        }
+        ioc.stop();
+    });
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        spdlog::info("stopping");
+        tunnel.stop();
+        // A second signal ends at once.
+        signals.async_wait([&](const boost::system::error_code& e2, int) {
+            if (!e2) ioc.stop();
+        });
+    });
+    ioc.run();
+    return code;
+}
+
+}  // namespace
+
+void add_connect_command(CLI::App& app, int& exit_code) {
+    auto f = std::make_shared<connect_flags>();
+    auto* cmd = app.add_subcommand("connect", "Connect a tunnel client to a server and forward to a target");
+    cmd->add_option("-s,--server", f->server, "Tunnel server WebSocket URL")->envname("TUNELY_SERVER_URL")->capture_default_str();
+    cmd->add_option("-t,--token", f->token, "Tunnel token (tun_…)")->envname("TUNELY_TOKEN");
+    cmd->add_option("-T,--target", f->target, "Target service URL")->envname("TUNELY_TARGET_URL")->capture_default_str();
+    cmd->add_flag("-f,--force", f->force, "Take over a tunnel that is connected elsewhere")->envname("TUNELY_FORCE");
+    cmd->add_option("-r,--reconnect", f->reconnect, "Base reconnect delay in seconds (doubles, capped at 300)")
+        ->envname("TUNELY_RECONNECT")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-attempts", f->max_attempts, "Give up after this many failed reconnects (0 = never)")
+        ->envname("TUNELY_MAX_ATTEMPTS")->capture_default_str();
+    cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
+    cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
+    cmd->callback([f, &exit_code] { exit_code = run_connect(*f); });
+}
+
+}  // namespace tunely::app

@@ -1,0 +1,196 @@
+// `tunely server`: the standalone tunnel server on one I/O thread plus a small
+// database pool.
+#include "server_command.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "admin_key.hpp"
+#include "database_url.hpp"
+#include "tunely/admin/admin_api.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/server/http_connection.hpp"
+#include "tunely/server/request_log_writer.hpp"
+#include "tunely/server/tunnel_server.hpp"
+#include "tunely/transport/spawn.hpp"
+
+namespace tunely::app {
+namespace {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct server_flags {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 8080;
+    std::string database = "sqlite:///./data/tunnels.db";
+    std::string domain = "localhost";
+    std::string ws_path = "/ws/tunnel";
+    std::string admin_key;
+    std::string public_url;
+    double request_timeout = 300;
+    double ping_interval = 30;
+    double idle_timeout = 90;
+    double auth_timeout = 30;
+    std::size_t v1_max_body = 10 * 1024 * 1024;
+    bool no_v2 = false;
+    bool no_request_log = false;
+    std::string log_level = "info";
+};
+
+std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); }
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunnels, admin::admin_api& admin) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
+        if (ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            spdlog::warn("accept failed: {}", ec.message());
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true));
+        transport::spawn(acceptor.get_executor(),
+                         server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
+                                                       [&admin](server::http_request& r) { return admin.handle(r); }),
+                         "http connection");
+    }
+}
+
+int run_server(const server_flags& f) {
+    spdlog::set_level(spdlog::level::from_str(f.log_level));
+    std::string problem;
+    auto url = parse_database_url(f.database, problem);
+    if (!url) {
+        std::cerr << "error: --database: " << problem << "\n";
+        return 2;
+    }
+    std::shared_ptr<store::store> db;
+    try {
+        db = open_store(*url);
+        int found = db->schema_version();
+        if (found > db->latest_schema_version()) {
+            std::cerr << "error: database schema version " << found << " is newer than this build supports ("
+                      << db->latest_schema_version() << ")\n";
+            return 1;
+        }
+        db->migrate_to(db->latest_schema_version());
+    } catch (const std::exception& e) {
+        std::cerr << "error: cannot open the database: " << e.what() << "\n";
+        return 1;
+    }
+
+    std::string admin_key = f.admin_key;
+    if (admin_key.empty()) {
+        try {
+            auto k = load_or_create_admin_key(data_directory(*url));
+            admin_key = k.key;
+            if (k.generated) {
+                std::cout << "Generated an admin API key (shown once, stored in " << k.path << "):\n  "
+                          << admin_key << "\n" << std::flush;
+            } else {
+                spdlog::info("admin API key loaded from {}", k.path);
+            }
+        } catch (const std::exception& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        }
+    }
+
+    asio::io_context ioc(1);
+    auto store = std::make_shared<server::store_executor>(db, 4);
+    server::server_options so;
+    so.ws_path = f.ws_path;
+    so.base_domain = f.domain;
+    so.offer_v2 = !f.no_v2;
+    so.request_timeout = seconds(f.request_timeout);
+    so.ping_interval = seconds(f.ping_interval);
+    so.idle_timeout = seconds(f.idle_timeout);
+    so.auth_timeout = seconds(f.auth_timeout);
+    so.v1_max_body = f.v1_max_body;
+    server::tunnel_server tunnels(ioc.get_executor(), store, so);
+    admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url});
+    auto log_writer = std::make_shared<server::request_log_writer>(ioc.get_executor(), *store);
+    if (!f.no_request_log) {
+        tunnels.on_exchange([log_writer](server::exchange_record r) { log_writer->submit(std::move(r)); });
+        log_writer->start();
+    }
+
+    tcp::acceptor acceptor(ioc);
+    try {
+        tcp::endpoint ep(asio::ip::make_address(f.host), f.port);
+        acceptor.open(ep.protocol());
+        acceptor.set_option(tcp::acceptor::reuse_address(true));
+        acceptor.bind(ep);
+        acceptor.listen(asio::socket_base::max_listen_connections);
+    } catch (const std::exception& e) {
+        std::cerr << "error: cannot listen on " << f.host << ":" << f.port << ": " << e.what() << "\n";
+        return 1;
+    }
+    auto bound = acceptor.local_endpoint();
+    // Tests and scripts read this line to learn the port (with --port 0).
+    std::cout << "Tunely server listening on http://" << bound.address().to_string() << ":" << bound.port()
+              << " (tunnels at ws://…:" << bound.port() << f.ws_path << ")\n"
+              << std::flush;
+
+    transport::spawn(ioc.get_executor(), accept_loop(acceptor, tunnels, admin), "accept loop");
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: shutting down", sig);
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        tunnels.shutdown();
+        transport::spawn(
+            ioc.get_executor(),
+            [](asio::io_context& io, std::shared_ptr<server::request_log_writer> w) -> awaitable<void> {
+                co_await w->stop();
+                // Grace period for close handshakes of live sessions.
+                asio::steady_timer t(io, std::chrono::milliseconds(500));
+                co_await t.async_wait(as_tuple_awaitable);
+                io.stop();
+            }(ioc, log_writer),
+            "shutdown");
+    });
+    ioc.run();
+    store->stop();
+    spdlog::info("server stopped");
+    return 0;
+}
+
+}  // namespace
+
+void add_server_command(CLI::App& app, int& exit_code) {
+    auto f = std::make_shared<server_flags>();
+    auto* cmd = app.add_subcommand("server", "Run the tunnel server (alias: serve)");
+    cmd->alias("serve");
+    cmd->add_option("--host", f->host, "Address to listen on")->envname("TUNELY_HOST")->capture_default_str();
+    cmd->add_option("--port", f->port, "Port to listen on (0 = any free port)")->envname("TUNELY_PORT")->capture_default_str();
+    cmd->add_option("--database", f->database, "Database URL")->envname("TUNELY_DATABASE_URL")->capture_default_str();
+    cmd->add_option("--domain", f->domain, "Base domain for Host-based ingress ({tunnel}.{domain})")
+        ->envname("TUNELY_DOMAIN")->capture_default_str();
+    cmd->add_option("--ws-path", f->ws_path, "WebSocket path for tunnel clients")->envname("TUNELY_WS_PATH")->capture_default_str();
+    cmd->add_option("--admin-key", f->admin_key, "Admin API key (generated and stored at first start if absent)")
+        ->envname("TUNELY_ADMIN_KEY");
+    cmd->add_option("--public-url", f->public_url, "Public WebSocket URL shown by /api/info")->envname("TUNELY_PUBLIC_URL");
+    cmd->add_option("--request-timeout", f->request_timeout, "Seconds to wait for a response head")
+        ->envname("TUNELY_REQUEST_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--ping-interval", f->ping_interval, "Seconds between heartbeats")
+        ->envname("TUNELY_PING_INTERVAL")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--idle-timeout", f->idle_timeout, "Close a session silent this many seconds")
+        ->envname("TUNELY_IDLE_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--auth-timeout", f->auth_timeout, "Seconds a new connection has to authenticate")
+        ->envname("TUNELY_AUTH_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--v1-max-body", f->v1_max_body, "Largest body carried over protocol 1.1 (bytes)")
+        ->envname("TUNELY_V1_MAX_BODY")->capture_default_str();
+    cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
+    cmd->add_flag("--no-request-log", f->no_request_log, "Do not record requests")->envname("TUNELY_NO_REQUEST_LOG");
+    cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
+    cmd->callback([f, &exit_code] { exit_code = run_server(*f); });
+}
+
+}  // namespace tunely::app

@@ -1,0 +1,163 @@
+// `tunely tunnel …`: manages tunnels through the admin API.
+#include "tunnel_command.hpp"
+
+#include <boost/json.hpp>
+
+#include <iostream>
+
+#include "admin_client.hpp"
+
+namespace tunely::app {
+namespace {
+namespace json = boost::json;
+
+struct tunnel_flags {
+    std::string server = "http://localhost:8080";
+    std::string admin_key;
+    std::string domain;
+    std::string name;
+    std::string description;
+    std::string enabled;  // "", "true" or "false"
+    bool json_output = false;
+};
+
+std::string text_of(const json::value* v) {
+    if (!v || v->is_null()) return "";
+    if (v->is_string()) return std::string(v->get_string());
+    return json::serialize(*v);
+}
+
+// Prints the server's error detail and returns the exit code.
+int fail(const admin_reply& r) {
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    std::string detail = r.body;
+    if (!ec && v.is_object()) {
+        if (auto* d = v.get_object().if_contains("detail")) detail = text_of(d);
+        else if (auto* e = v.get_object().if_contains("error")) detail = text_of(e);
+    }
+    std::cerr << "error: " << detail << " (HTTP " << r.status << ")\n";
+    return 1;
+}
+
+int call(const tunnel_flags& f, const std::string& method, const std::string& path, const std::string& body,
+         const std::function<void(const json::value&)>& print) {
+    try {
+        auto r = admin_request(f.server, f.admin_key, method, path, body);
+        if (r.status >= 300) return fail(r);
+        auto v = json::parse(r.body);
+        if (f.json_output) std::cout << json::serialize(v) << "\n";
+        else print(v);
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+std::string ws_url_of(const std::string& server) {
+    auto s = server;
+    if (s.rfind("https://", 0) == 0) s = "wss://" + s.substr(8);
+    else if (s.rfind("http://", 0) == 0) s = "ws://" + s.substr(7);
+    while (!s.empty() && s.back() == '/') s.pop_back();
+    return s + "/ws/tunnel";
+}
+
+void print_tunnel(const json::object& t) {
+    std::cout << "domain:       " << text_of(t.if_contains("domain")) << "\n"
+              << "name:         " << text_of(t.if_contains("name")) << "\n"
+              << "description:  " << text_of(t.if_contains("description")) << "\n"
+              << "enabled:      " << text_of(t.if_contains("enabled")) << "\n"
+              << "connected:    " << text_of(t.if_contains("connected")) << "\n"
+              << "requests:     " << text_of(t.if_contains("total_requests")) << "\n"
+              << "created_at:   " << text_of(t.if_contains("created_at")) << "\n";
+}
+
+}  // namespace
+
+void add_tunnel_command(CLI::App& app, int& exit_code) {
+    auto f = std::make_shared<tunnel_flags>();
+    auto* cmd = app.add_subcommand("tunnel", "Manage tunnels through the admin API");
+    cmd->require_subcommand(1);
+    auto common = [&](CLI::App* sub) {
+        sub->add_option("--server", f->server, "Server base URL")->envname("TUNELY_ADMIN_URL")->capture_default_str();
+        sub->add_option("--admin-key", f->admin_key, "Admin API key")->envname("TUNELY_ADMIN_KEY");
+        sub->add_flag("--json", f->json_output, "Print the raw JSON answer");
+    };
+
+    auto* create = cmd->add_subcommand("create", "Create a tunnel and print its token (shown once)");
+    create->add_option("domain", f->domain, "Tunnel domain")->required();
+    create->add_option("--name", f->name, "Display name");
+    create->add_option("--description", f->description, "Description");
+    common(create);
+    create->callback([f, &exit_code] {
+        json::object body{{"domain", f->domain}};
+        if (!f->name.empty()) body["name"] = f->name;
+        if (!f->description.empty()) body["description"] = f->description;
+        exit_code = call(*f, "POST", "/api/tunnels", json::serialize(body), [&](const json::value& v) {
+            const auto& t = v.as_object();
+            auto token = text_of(t.if_contains("token"));
+            std::cout << "Created tunnel '" << text_of(t.if_contains("domain")) << "'.\n"
+                      << "Token (shown once, store it now): " << token << "\n\n"
+                      << "Connect with:\n  tunely connect --server " << ws_url_of(f->server) << " --token " << token
+                      << " --target http://localhost:8090\n";
+        });
+    });
+
+    auto* list = cmd->add_subcommand("list", "List tunnels");
+    common(list);
+    list->callback([f, &exit_code] {
+        exit_code = call(*f, "GET", "/api/tunnels", "", [](const json::value& v) {
+            std::printf("%-24s %-10s %-8s %-10s %s\n", "DOMAIN", "STATUS", "ENABLED", "REQUESTS", "NAME");
+            for (const auto& item : v.as_array()) {
+                const auto& t = item.as_object();
+                bool connected = t.at("connected").as_bool();
+                std::printf("%-24s %-10s %-8s %-10s %s\n", text_of(t.if_contains("domain")).c_str(),
+                            connected ? "online" : "offline", text_of(t.if_contains("enabled")).c_str(),
+                            text_of(t.if_contains("total_requests")).c_str(), text_of(t.if_contains("name")).c_str());
+            }
+        });
+    });
+
+    auto* show = cmd->add_subcommand("show", "Show one tunnel");
+    show->add_option("domain", f->domain, "Tunnel domain")->required();
+    common(show);
+    show->callback([f, &exit_code] {
+        exit_code = call(*f, "GET", "/api/tunnels/" + f->domain, "",
+                         [](const json::value& v) { print_tunnel(v.as_object()); });
+    });
+
+    auto* update = cmd->add_subcommand("update", "Change a tunnel's name, description or enabled flag");
+    update->add_option("domain", f->domain, "Tunnel domain")->required();
+    update->add_option("--name", f->name, "Display name");
+    update->add_option("--description", f->description, "Description");
+    update->add_option("--enabled", f->enabled, "true or false")->check(CLI::IsMember({"true", "false"}));
+    common(update);
+    update->callback([f, &exit_code] {
+        json::object body;
+        if (!f->name.empty()) body["name"] = f->name;
+        if (!f->description.empty()) body["description"] = f->description;
+        if (!f->enabled.empty()) body["enabled"] = f->enabled == "true";
+        exit_code = call(*f, "PUT", "/api/tunnels/" + f->domain, json::serialize(body),
+                         [](const json::value& v) { print_tunnel(v.as_object()); });
+    });
+
+    auto* remove = cmd->add_subcommand("delete", "Delete a tunnel (its live client is disconnected)");
+    remove->add_option("domain", f->domain, "Tunnel domain")->required();
+    common(remove);
+    remove->callback([f, &exit_code] {
+        exit_code = call(*f, "DELETE", "/api/tunnels/" + f->domain, "",
+                         [&](const json::value&) { std::cout << "Deleted tunnel '" << f->domain << "'.\n"; });
+    });
+
+    auto* rotate = cmd->add_subcommand("rotate-token", "Issue a new token (the old one stops working at once)");
+    rotate->add_option("domain", f->domain, "Tunnel domain")->required();
+    common(rotate);
+    rotate->callback([f, &exit_code] {
+        exit_code = call(*f, "POST", "/api/tunnels/" + f->domain + "/regenerate-token", "", [](const json::value& v) {
+            std::cout << "New token (shown once): " << text_of(v.as_object().if_contains("token")) << "\n";
+        });
+    });
+}
+
+}  // namespace tunely::app

@@ -1,0 +1,7 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace tunely::app {
+// Registers `tunely tunnel create|list|show|update|delete|rotate-token`.
+void add_tunnel_command(CLI::App& app, int& exit_code);
+}  // namespace tunely::app

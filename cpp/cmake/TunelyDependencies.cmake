@@ -1,0 +1,25 @@
+# Everything comes from Debian packages (see ../shared/design/toolchain.md).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(OpenSSL REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+
+# SOCI 4.0.3 ships no CMake or pkg-config files.
+find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
+find_library(SOCI_CORE_LIBRARY soci_core REQUIRED)
+find_library(SOCI_SQLITE3_LIBRARY soci_sqlite3 REQUIRED)
+add_library(soci::core INTERFACE IMPORTED)
+target_include_directories(soci::core INTERFACE ${SOCI_INCLUDE_DIR})
+target_link_libraries(soci::core INTERFACE ${SOCI_CORE_LIBRARY} ${CMAKE_DL_LIBS})
+add_library(soci::sqlite3 INTERFACE IMPORTED)
+target_link_libraries(soci::sqlite3 INTERFACE ${SOCI_SQLITE3_LIBRARY} soci::core SQLite::SQLite3)
+
+if(TUNELY_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,32 @@
+#pragma once
+// The admin API (spec/admin-api.yaml): the original's paths and shapes under
+// /api/, plus /health, /healthz. Requires `x-api-key` (or `Authorization:
+// Bearer`) on everything but the health and info endpoints.
+//
+// Thread-safety: handle() runs on the tunnel server's executor.
+#include <memory>
+
+#include "tunely/core/secret.hpp"
+#include "tunely/server/http_connection.hpp"
+#include "tunely/server/tunnel_server.hpp"
+
+namespace tunely::admin {
+
+struct admin_options {
+    secret admin_key;            // never empty in the standalone server (generated at first start)
+    std::string public_ws_url;   // shown by /api/info, e.g. ws://tunnel.example.com/ws/tunnel
+};
+
+class admin_api {
+public:
+    admin_api(server::tunnel_server& server, admin_options options);
+    ~admin_api();
+
+    awaitable<server::http_response> handle(server::http_request& request);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tunely::admin

@@ -1,0 +1,73 @@
+#pragma once
+// The tunnel client: connects to a tunnel server, authenticates, serves the
+// requests it receives by calling the target, and reconnects with backoff.
+// Speaks protocol 2 when the server offers it, 1.1 otherwise.
+//
+// Thread-safety: run() and stop() on the executor given at construction.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "tunely/client/backoff.hpp"
+#include "tunely/core/secret.hpp"
+#include "tunely/core/version.hpp"
+#include "tunely/transport/asio.hpp"
+
+namespace tunely::client {
+
+struct client_options {
+    std::string server_url = "ws://localhost:8080/ws/tunnel";
+    secret token;
+    std::string target_url = "http://localhost:8090";
+    bool force = false;
+    bool offer_v2 = true;
+    backoff_policy reconnect;
+    int max_reconnect_attempts = 0;  // 0 = unlimited
+    std::chrono::milliseconds ping_interval{25'000};
+    std::chrono::milliseconds idle_timeout{45'000};  // reconnect when nothing arrives this long
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds default_request_timeout{300'000};
+    std::size_t v1_max_body = 10u * 1024 * 1024;
+    std::size_t max_idle_target_connections = 64;
+    std::string client_version = tunely::version;
+};
+
+struct request_summary {
+    std::string method;
+    std::string path;
+    unsigned status = 0;  // 0 when the exchange failed before a status
+    std::chrono::milliseconds duration{0};
+    std::string error;
+};
+
+struct client_events {
+    std::function<void(const std::string& domain, int protocol)> on_connect;
+    std::function<void(const std::string& reason)> on_disconnect;
+    std::function<void(std::chrono::milliseconds delay, int attempt)> on_reconnecting;
+    std::function<void(const request_summary&)> on_request;
+    std::function<void(const std::string& message)> on_error;
+};
+
+class tunnel_client {
+public:
+    tunnel_client(executor ex, client_options options, client_events events = {});
+    ~tunnel_client();
+
+    // Runs until stop(), a fatal error or max_reconnect_attempts. Returns the
+    // reason: {} after stop(); auth_failed or connection_exists when the
+    // server refused us (never retried: a rejection needs a human).
+    awaitable<std::error_code> run();
+    void stop();
+
+    bool connected() const noexcept;
+    const std::string& domain() const noexcept;
+    int protocol() const noexcept;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tunely::client

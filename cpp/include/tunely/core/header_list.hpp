@@ -1,0 +1,54 @@
+#pragma once
+// Ordered HTTP header fields with repeats kept (set-cookie). Names compare
+// case-insensitively; the original spelling is preserved on the wire.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tunely {
+
+struct header_field {
+    std::string name;
+    std::string value;
+    bool operator==(const header_field&) const = default;
+};
+
+class header_list {
+public:
+    using container = std::vector<header_field>;
+
+    header_list() = default;
+    header_list(std::initializer_list<header_field> fields) : fields_(fields) {}
+
+    void add(std::string name, std::string value) {
+        fields_.push_back({std::move(name), std::move(value)});
+    }
+    // First value of `name`, or nullptr.
+    const std::string* find(std::string_view name) const noexcept;
+    // Removes every field called `name`; returns how many were removed.
+    std::size_t erase(std::string_view name);
+    // Replaces all fields called `name` by one.
+    void set(std::string name, std::string value);
+
+    const container& fields() const noexcept { return fields_; }
+    container& fields() noexcept { return fields_; }
+    bool empty() const noexcept { return fields_.empty(); }
+    std::size_t size() const noexcept { return fields_.size(); }
+    auto begin() const noexcept { return fields_.begin(); }
+    auto end() const noexcept { return fields_.end(); }
+    bool operator==(const header_list&) const = default;
+
+private:
+    container fields_;
+};
+
+bool iequals(std::string_view a, std::string_view b) noexcept;
+std::string to_lower(std::string_view s);
+
+// Hop-by-hop fields (RFC 9110 §7.6.1) plus those named in `Connection`: a proxy
+// must not forward them.
+bool is_hop_by_hop(std::string_view name) noexcept;
+void remove_hop_by_hop(header_list& headers);
+
+}  // namespace tunely

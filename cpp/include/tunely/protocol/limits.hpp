@@ -1,0 +1,27 @@
+#pragma once
+// Size limits of both protocols. Each is checked by the encoder (we never send
+// what a peer must reject) and by the decoder (we never accept it).
+#include <cstddef>
+#include <cstdint>
+
+namespace tunely::protocol {
+
+// Protocol 1.1: one JSON text message. Bodies travel inside, so this bounds the
+// 1.1 body size as well (the server's configured cap is at most this).
+inline constexpr std::size_t v1_max_message_size = 64u * 1024 * 1024;
+
+// Protocol 2 (spec/PROTOCOL.md §Limits).
+inline constexpr std::size_t v2_frame_header_size = 6;
+inline constexpr std::size_t v2_max_data_payload = 64u * 1024;
+inline constexpr std::size_t v2_max_head_bytes = 64u * 1024;  // target + header names and values
+inline constexpr std::size_t v2_max_headers = 256;
+inline constexpr std::size_t v2_max_frame_size = v2_frame_header_size + 4 + 1 + 255 + 2 + 2 +
+                                                 v2_max_head_bytes + 4 * v2_max_headers;
+inline constexpr std::size_t v2_max_reset_message = 1024;
+inline constexpr std::uint32_t v2_initial_window = 256u * 1024;
+inline constexpr std::uint32_t v2_max_window = 16u * 1024 * 1024;
+
+// Capability string that selects protocol 2 in auth / auth_ok.
+inline constexpr const char* capability_v2 = "tunely/2";
+
+}  // namespace tunely::protocol

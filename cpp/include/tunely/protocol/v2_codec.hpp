@@ -1,0 +1,23 @@
+#pragma once
+// Protocol 2 codec. Sans-I/O and total: decode() never throws and never reads
+// past the input; every malformed input gives a tunely::error.
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "tunely/core/result.hpp"
+#include "tunely/protocol/v2_frames.hpp"
+
+namespace tunely::protocol::v2 {
+
+result<frame> decode(std::string_view bytes) noexcept;
+
+// Encodes a whole frame. Precondition: the frame respects limits.hpp (callers
+// split bodies into DATA frames of at most v2_max_data_payload bytes);
+// violations throw std::length_error since they are programming errors.
+std::string encode(const frame& f);
+
+// The 6-byte header of a DATA frame, so a body chunk can be sent without a copy.
+std::array<char, 6> encode_data_header(stream_id id, bool end_stream) noexcept;
+
+}  // namespace tunely::protocol::v2

@@ -1,0 +1,28 @@
+#pragma once
+// Serves one accepted HTTP/1.1 connection for the standalone server: tunnel
+// WebSocket upgrades, ingress (`/t/{domain}/…` and `Host: {domain}.{base}`),
+// and everything else through `fallback` (the admin API). The caller owns the
+// listener and spawns one of these per connection.
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+
+#include "tunely/server/tunnel_server.hpp"
+
+namespace tunely::server {
+
+using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+using http_response = boost::beast::http::response<boost::beast::http::string_body>;
+using fallback_handler = std::function<awaitable<http_response>(http_request&)>;
+
+struct connection_options {
+    std::size_t max_fallback_body = 1024 * 1024;  // admin API bodies (413 beyond)
+    std::chrono::seconds idle_timeout{60};       // keep-alive connection without a request
+};
+
+awaitable<void> serve_http_connection(tunnel_server& server, boost::beast::tcp_stream stream,
+                                      fallback_handler fallback, connection_options options = {});
+
+}  // namespace tunely::server

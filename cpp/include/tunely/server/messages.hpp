@@ -1,0 +1,24 @@
+#pragma once
+// Request and response heads as the server hands them to a session.
+#include <chrono>
+#include <string>
+
+#include "tunely/core/header_list.hpp"
+
+namespace tunely::server {
+
+struct request_head {
+    std::string method;
+    std::string target;  // origin-form: "/path?query"
+    header_list headers; // end-to-end fields only
+    std::chrono::milliseconds timeout{0};  // 0 = the server's default
+    bool has_body = true;  // false: no request body follows the head
+};
+
+struct response_head {
+    unsigned status = 0;
+    header_list headers;
+    bool has_body = true;  // false: the response ends with its head
+};
+
+}  // namespace tunely::server

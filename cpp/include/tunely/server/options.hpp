@@ -1,0 +1,23 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "tunely/core/version.hpp"
+
+namespace tunely::server {
+
+struct server_options {
+    std::string ws_path = "/ws/tunnel";
+    std::string base_domain = "localhost";  // ingress by Host: {domain}.{base_domain}
+    std::string server_version = tunely::version;
+    bool offer_v2 = true;                   // negotiate protocol 2 when a client offers it
+    std::chrono::milliseconds auth_timeout{30'000};
+    std::chrono::milliseconds ping_interval{30'000};
+    std::chrono::milliseconds idle_timeout{90'000};  // close a session silent this long
+    std::chrono::milliseconds request_timeout{300'000};  // until the response head arrives
+    std::size_t v1_max_body = 10u * 1024 * 1024;  // protocol 1.1 buffers whole bodies
+    std::size_t max_header_bytes = 64u * 1024;    // ingress request head (431 beyond)
+};
+
+}  // namespace tunely::server

@@ -1,0 +1,21 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace tunely::server {
+
+// What the admin API shows about a live session.
+struct session_info {
+    std::string domain;
+    std::int64_t tunnel_id = 0;
+    int protocol = 1;  // 1 = protocol 1.1, 2 = protocol 2
+    std::string remote_address;
+    std::string client_version;
+    std::chrono::system_clock::time_point connected_at{};
+    std::int64_t bytes_in = 0;   // request body bytes sent to the client
+    std::int64_t bytes_out = 0;  // response body bytes received from the client
+    std::int64_t requests = 0;
+};
+
+}  // namespace tunely::server

@@ -1,0 +1,106 @@
+#pragma once
+// The embeddable tunnel server. The host application owns the io_context, the
+// listener and the routing; it hands WebSocket upgrade requests for the tunnel
+// path to serve_websocket() and may call forward() / open_exchange() from its
+// own HTTP handlers (see examples/embedded).
+//
+// Thread-safety: every member must be called on the executor given at
+// construction (a strand when the io_context runs on several threads).
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tunely/core/result.hpp"
+#include "tunely/server/exchange.hpp"
+#include "tunely/server/options.hpp"
+#include "tunely/server/session_info.hpp"
+#include "tunely/server/store_executor.hpp"
+#include "tunely/transport/asio.hpp"
+
+namespace tunely::server {
+
+struct forward_request {
+    std::string method = "GET";
+    std::string target = "/";
+    header_list headers;
+    std::string body;
+    std::chrono::milliseconds timeout{0};  // 0 = server default
+};
+
+struct forward_response {
+    unsigned status = 0;
+    header_list headers;
+    // Read the body with body->read_body() until it yields an empty optional.
+    std::shared_ptr<exchange> body;
+};
+
+// Called once per finished ingress exchange (request log and counters).
+struct exchange_record {
+    std::string domain;
+    std::string method;
+    std::string target;
+    header_list request_headers;
+    std::string request_body_start;   // first bytes only
+    unsigned status = 0;
+    header_list response_headers;
+    std::string response_body_start;  // first bytes only
+    std::string error;
+    std::chrono::milliseconds duration{0};
+    std::int64_t bytes_in = 0;
+    std::int64_t bytes_out = 0;
+};
+
+class tunnel_server {
+public:
+    tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options);
+    ~tunnel_server();
+    tunnel_server(const tunnel_server&) = delete;
+    tunnel_server& operator=(const tunnel_server&) = delete;
+
+    const server_options& options() const noexcept;
+    executor get_executor() const;
+
+    // Accepts the upgrade, authenticates the tunnel client and serves the
+    // session until it ends.
+    awaitable<void> serve_websocket(boost::beast::tcp_stream stream,
+                                    boost::beast::http::request<boost::beast::http::empty_body> upgrade);
+
+    // Opens a streaming exchange on the domain's live session.
+    // Errors: invalid_domain, tunnel_not_connected, headers_too_large, shutting_down.
+    result<std::shared_ptr<exchange>> open_exchange(std::string_view domain, request_head head);
+
+    // Sends one request with a whole body and waits for the response head.
+    awaitable<result<forward_response>> forward(std::string_view domain, forward_request request);
+
+    // Maps a Host header to a tunnel domain ({domain}.{base_domain}[:port]).
+    std::optional<std::string> domain_from_host(std::string_view host) const;
+
+    // Live state for the admin API.
+    std::optional<session_info> live(std::string_view domain) const;
+    std::vector<session_info> live_sessions() const;
+    std::size_t connected_count() const;
+    std::size_t in_flight(std::string_view domain) const;
+
+    // Closes the domain's live session (token rotated, tunnel disabled/deleted).
+    bool disconnect(std::string_view domain, std::string reason);
+    // Stops accepting sessions and closes the live ones.
+    void shutdown();
+
+    // Receives a record of every exchange served through ingress.
+    void on_exchange(std::function<void(exchange_record)> sink);
+    void record(exchange_record rec) const;
+
+    store_executor& store() noexcept;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tunely::server

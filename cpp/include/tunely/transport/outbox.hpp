@@ -1,0 +1,57 @@
+#pragma once
+// The single writer of a WebSocket: every frame of a session goes through its
+// outbox, which one coroutine (run()) drains in order. A close request is
+// ordered after the frames queued before it.
+//
+// Not thread-safe: push*() and run() on the channel's executor.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/ws_channel.hpp"
+
+namespace tunely::transport {
+
+class outbox {
+public:
+    explicit outbox(const executor& ex) : wake_(ex), drained_(ex) {}
+
+    void push_text(std::string text) { push({std::move(text), true}); }
+    void push_binary(std::string bytes) { push({std::move(bytes), false}); }
+    // Queues a close; frames pushed afterwards are dropped.
+    void push_close(std::uint16_t code, std::string reason);
+    // Stops run() at once; queued frames are dropped.
+    void stop();
+
+    // Writes frames until closed, stopped or a write fails. Returns the write
+    // error, if any.
+    awaitable<boost::system::error_code> run(ws_channel& channel);
+
+    std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+    bool closing() const noexcept { return close_.has_value() || stopped_; }
+    // Waits until queued bytes fall to `threshold` or below (or the outbox stops).
+    awaitable<void> wait_below(std::size_t threshold);
+
+private:
+    struct item {
+        std::string bytes;
+        bool text = false;
+    };
+    struct close_request {
+        std::uint16_t code;
+        std::string reason;
+    };
+
+    void push(item it);
+
+    std::deque<item> queue_;
+    std::optional<close_request> close_;
+    std::size_t queued_bytes_ = 0;
+    bool stopped_ = false;
+    notifier wake_;
+    notifier drained_;
+};
+
+}  // namespace tunely::transport

@@ -1,0 +1,223 @@
+// Protocol 1.1 on the client side (spec/PROTOCOL.md §1): whole request bodies
+// in; `response` out, or stream_start/chunk/end when the target answers with
+// text/event-stream.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "client_session.hpp"
+#include "target_call.hpp"
+#include "tunely/core/utf8.hpp"
+#include "tunely/protocol/v1_codec.hpp"
+#include "tunely/protocol/v1_headers.hpp"
+#include "tunely/transport/spawn.hpp"
+
+namespace tunely::client {
+namespace {
+namespace v1 = protocol::v1;
+namespace beast = boost::beast;
+
+struct call_state {
+    beast::tcp_stream* target = nullptr;
+    bool cancelled = false;
+};
+
+class session_v1 final : public client_session {
+public:
+    using client_session::client_session;
+
+protected:
+    void on_frame(std::string_view payload, bool text) override {
+        if (!text) return;
+        auto msg = v1::decode(payload);
+        if (!msg) {
+            spdlog::warn("dropped malformed frame: {}", msg.error().message());
+            return;
+        }
+        if (auto* r = std::get_if<v1::request>(&*msg)) {
+            auto state = std::make_shared<call_state>();
+            calls_[r->id] = state;
+            transport::spawn(channel_->get_executor(), serve(std::move(*r), state), "request");
+        } else if (auto* p = std::get_if<v1::ping>(&*msg)) {
+            outbox_.push_text(v1::encode(v1::pong{p->timestamp}));
+        }
+    }
+
+    void send_ping() override { outbox_.push_text(v1::encode(v1::ping{})); }
+
+    void abandon_all() override {
+        for (auto& [id, c] : calls_) {
+            c->cancelled = true;
+            if (c->target) c->target->cancel();
+        }
+        calls_.clear();
+    }
+
+private:
+    void reply_error(const std::string& id, int status, std::string message, std::int64_t duration_ms) {
+        v1::response r;
+        r.id = id;
+        r.status = status;
+        r.error = std::move(message);
+        r.duration_ms = duration_ms;
+        outbox_.push_text(v1::encode(r));
+    }
+
+    awaitable<void> serve(v1::request r, std::shared_ptr<call_state> state) {
+        auto self = shared_from_this();
+        const auto started = std::chrono::steady_clock::now();
+        auto elapsed = [&] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        };
+        request_summary summary{r.method, r.path};
+        auto finish = [&](unsigned status, std::string error = {}) {
+            summary.status = status;
+            summary.error = std::move(error);
+            summary.duration = elapsed();
+            calls_.erase(r.id);
+            report(summary);
+        };
+        auto fail = [&](int status, std::string message) {
+            if (state->cancelled) return;
+            reply_error(r.id, status, message, elapsed().count());
+            finish(static_cast<unsigned>(status), message);
+        };
+
+        if (r.path.empty() || r.path.front() != '/') {
+            fail(400, "Path must start with '/'");
+            co_return;
+        }
+        auto timeout = r.timeout > 0 ? std::chrono::milliseconds(static_cast<std::int64_t>(r.timeout * 1000))
+                                     : options_.default_request_timeout;
+        auto acquired = co_await pool_.acquire(options_.connect_timeout);
+        if (!acquired) {
+            fail(503, "Target service unavailable: " + acquired.error().message());
+            co_return;
+        }
+        auto conn = std::move(*acquired);
+        state->target = conn.get();
+
+        auto req = make_target_request<http::string_body>(pool_.address(), r.method, r.path, r.headers);
+        if (r.body) req.body() = std::move(*r.body);
+        req.erase(http::field::content_length);
+        req.erase(http::field::transfer_encoding);
+        req.prepare_payload();
+        const bool head_request = req.method() == http::verb::head;
+        conn->expires_after(timeout);
+        auto [wec, wn] = co_await http::async_write(*conn, req, as_tuple_awaitable);
+        (void)wn;
+        beast::flat_buffer buffer;
+        http::response_parser<http::empty_body> header;
+        header.body_limit(boost::none);
+        if (head_request) header.skip(true);
+        boost::system::error_code rec = wec;
+        if (!rec) std::tie(rec, std::ignore) = co_await http::async_read_header(*conn, buffer, header, as_tuple_awaitable);
+        conn->expires_never();
+        if (state->cancelled) co_return;
+        if (rec) {
+            if (rec == beast::error::timeout) fail(504, "Target service timeout");
+            else fail(500, "Target service error: " + rec.message());
+            co_return;
+        }
+        const auto& head = header.get();
+        const unsigned status = head.result_int();
+        auto headers = v1::fold_for_v1(response_fields(head.base()));
+        auto content_type = head[http::field::content_type];
+        bool sse = content_type.substr(0, 17) == "text/event-stream";
+
+        bool reusable = false;
+        if (sse) {
+            reusable = co_await relay_stream(r.id, status, std::move(headers), buffer, header, *conn, *state, summary);
+        } else {
+            http::response_parser<http::string_body> full(std::move(header));
+            full.body_limit(options_.v1_max_body);
+            boost::system::error_code bec;
+            if (!full.is_done()) std::tie(bec, std::ignore) = co_await http::async_read(*conn, buffer, full, as_tuple_awaitable);
+            if (state->cancelled) co_return;
+            if (bec == http::error::body_limit) {
+                fail(502, "Target response too large for protocol 1.1");
+                co_return;
+            }
+            if (bec) {
+                fail(500, "Target service error: " + bec.message());
+                co_return;
+            }
+            auto& body = full.get().body();
+            if (!is_valid_utf8(body)) {
+                fail(502, "Target response is binary; protocol 1.1 carries only UTF-8 text");
+                co_return;
+            }
+            v1::response out;
+            out.id = r.id;
+            out.status = static_cast<int>(status);
+            headers.erase("content-length");
+            out.headers = std::move(headers);
+            if (!body.empty()) out.body = std::move(body);
+            out.duration_ms = elapsed().count();
+            outbox_.push_text(v1::encode(out));
+            reusable = full.keep_alive();
+            finish(status);
+        }
+        state->target = nullptr;
+        if (reusable && !state->cancelled) pool_.release(std::move(conn));
+    }
+
+    // Streams an SSE response as stream_start / stream_chunk… / stream_end.
+    awaitable<bool> relay_stream(const std::string& id, unsigned status, header_list headers, beast::flat_buffer& buffer,
+                                 http::response_parser<http::empty_body>& header, beast::tcp_stream& conn,
+                                 call_state& state, request_summary& summary) {
+        const auto started = std::chrono::steady_clock::now();
+        headers.erase("content-length");
+        outbox_.push_text(v1::encode(v1::stream_start{id, static_cast<int>(status), std::move(headers)}));
+        http::response_parser<http::buffer_body> parser(std::move(header));
+        std::vector<char> chunk(16 * 1024);
+        std::string pending;
+        std::int64_t sequence = 0;
+        std::optional<std::string> failure;
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            auto [ec, n] = co_await http::async_read_some(conn, buffer, parser, as_tuple_awaitable);
+            (void)n;
+            if (ec == http::error::need_buffer) ec = {};
+            if (state.cancelled) co_return false;
+            if (ec) {
+                failure = "Target stream broken: " + ec.message();
+                break;
+            }
+            pending.append(chunk.data(), chunk.size() - parser.get().body().size);
+            auto ready = complete_utf8_prefix(pending);
+            if (!is_valid_utf8(std::string_view(pending).substr(0, ready))) {
+                failure = "Target stream is not UTF-8";
+                break;
+            }
+            if (ready > 0) {
+                outbox_.push_text(v1::encode(v1::stream_chunk{id, pending.substr(0, ready), sequence++}));
+                pending.erase(0, ready);
+            }
+        }
+        v1::stream_end end{id, failure, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - started).count(), sequence};
+        outbox_.push_text(v1::encode(end));
+        summary.status = status;
+        summary.error = failure.value_or("");
+        summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        calls_.erase(id);
+        report(summary);
+        co_return !failure && parser.keep_alive();
+    }
+
+    std::unordered_map<std::string, std::shared_ptr<call_state>> calls_;
+};
+
+}  // namespace
+
+std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport::ws_channel> channel,
+                                                       target_pool& pool, const client_options& options,
+                                                       const client_events& events) {
+    return std::make_shared<session_v1>(std::move(channel), pool, options, events);
+}
+
+}  // namespace tunely::client

@@ -1,0 +1,289 @@
+// Protocol 2 on the client side (spec/PROTOCOL.md §2): each OPEN becomes one
+// streamed call to the target; bodies flow as DATA under per-stream credit.
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <unordered_map>
+
+#include "client_session.hpp"
+#include "target_call.hpp"
+#include "tunely/protocol/limits.hpp"
+#include "tunely/protocol/v2_codec.hpp"
+#include "tunely/protocol/v2_errors.hpp"
+#include "tunely/transport/spawn.hpp"
+
+namespace tunely::client {
+namespace {
+namespace v2 = protocol::v2;
+namespace beast = boost::beast;
+using protocol::v2_initial_window;
+using protocol::v2_max_data_payload;
+
+struct client_stream {
+    explicit client_stream(const executor& ex) : changed(ex) {}
+    v2::stream_id id = 0;
+    std::deque<std::string> body;  // request body received, not yet written to the target
+    bool body_ended = false;
+    bool cancelled = false;  // reset by the server, or the session ended
+    std::int64_t send_credit = v2_initial_window;
+    std::int64_t receive_credit = v2_initial_window;
+    std::size_t unacknowledged = 0;
+    beast::tcp_stream* target = nullptr;  // to abort the target call on cancel
+    transport::notifier changed;
+
+    void abort() {
+        cancelled = true;
+        if (target) target->cancel();
+        changed.notify();
+    }
+};
+
+class session_v2 final : public client_session {
+public:
+    using client_session::client_session;
+
+protected:
+    void on_frame(std::string_view payload, bool text) override {
+        if (text) {
+            spdlog::warn("text frame after protocol 2 negotiation ignored");
+            return;
+        }
+        auto f = v2::decode(payload);
+        if (!f) {
+            spdlog::warn("dropped malformed frame: {}", f.error().message());
+            return;
+        }
+        std::visit([this](auto& m) { handle(m); }, *f);
+    }
+
+    void send_ping() override { outbox_.push_binary(v2::encode(v2::ping{++pings_})); }
+
+    void abandon_all() override {
+        auto all = std::move(streams_);
+        streams_.clear();
+        for (auto& [id, st] : all) st->abort();
+    }
+
+private:
+    void handle(v2::open& f) {
+        if (closed_ || streams_.count(f.id)) return;
+        auto st = std::make_shared<client_stream>(channel_->get_executor());
+        st->id = f.id;
+        st->body_ended = f.end_stream;
+        streams_.emplace(f.id, st);
+        transport::spawn(channel_->get_executor(), serve(st, std::move(f)), "stream");
+    }
+
+    void handle(v2::data& f) {
+        auto it = streams_.find(f.id);
+        if (it == streams_.end()) return;
+        auto& st = *it->second;
+        auto n = static_cast<std::int64_t>(f.bytes.size());
+        if (n > st.receive_credit || st.body_ended) {
+            reset(f.id, v2::reset_code::flow_control, "request body beyond window");
+            return;
+        }
+        st.receive_credit -= n;
+        if (!f.bytes.empty()) st.body.push_back(std::move(f.bytes));
+        if (f.end_stream) st.body_ended = true;
+        st.changed.notify();
+    }
+
+    void handle(v2::window& f) {
+        auto it = streams_.find(f.id);
+        if (it == streams_.end()) return;
+        it->second->send_credit += f.increment;
+        it->second->changed.notify();
+    }
+
+    void handle(v2::reset& f) {
+        auto it = streams_.find(f.id);
+        if (it == streams_.end()) return;
+        auto st = it->second;
+        streams_.erase(it);
+        st->abort();
+    }
+
+    void handle(v2::ping& f) { outbox_.push_binary(v2::encode(v2::pong{f.opaque})); }
+    void handle(v2::pong&) {}
+    void handle(v2::goaway&) {}
+    void handle(v2::response& f) { reset(f.id, v2::reset_code::protocol_error, "RESPONSE from server"); }
+
+    void reset(v2::stream_id id, v2::reset_code code, std::string message) {
+        outbox_.push_binary(v2::encode(v2::reset{id, code, std::move(message)}));
+        if (auto it = streams_.find(id); it != streams_.end()) {
+            auto st = it->second;
+            streams_.erase(it);
+            st->abort();
+        }
+    }
+
+    // Grants the server credit for request-body bytes written to the target.
+    void consumed(client_stream& st, std::size_t n) {
+        st.unacknowledged += n;
+        if (st.unacknowledged >= v2_initial_window / 2 && !st.cancelled) {
+            outbox_.push_binary(v2::encode(v2::window{st.id, static_cast<std::uint32_t>(st.unacknowledged)}));
+            st.receive_credit += static_cast<std::int64_t>(st.unacknowledged);
+            st.unacknowledged = 0;
+        }
+    }
+
+    // Sends response-body bytes as DATA frames, waiting for credit.
+    awaitable<bool> send_data(client_stream& st, std::string_view bytes, bool last) {
+        do {
+            while (st.send_credit <= 0 && !st.cancelled) co_await st.changed.wait();
+            if (st.cancelled) co_return false;
+            auto n = std::min({bytes.size(), v2_max_data_payload, static_cast<std::size_t>(st.send_credit)});
+            bool end = last && n == bytes.size();
+            auto header = v2::encode_data_header(st.id, end);
+            std::string frame;
+            frame.reserve(header.size() + n);
+            frame.append(header.data(), header.size());
+            frame.append(bytes.data(), n);
+            st.send_credit -= static_cast<std::int64_t>(n);
+            outbox_.push_binary(std::move(frame));
+            bytes.remove_prefix(n);
+        } while (!bytes.empty());
+        co_return true;
+    }
+
+    void fail(client_stream& st, error e, std::string message, request_summary& summary) {
+        if (st.cancelled) return;
+        summary.error = message;
+        summary.status = http_status_hint(e);
+        reset(st.id, v2::to_reset_code(e), std::move(message));
+    }
+
+    static unsigned http_status_hint(error e) {
+        switch (e) {
+        case error::target_unavailable: return 503;
+        case error::target_timeout: return 504;
+        default: return 502;
+        }
+    }
+
+    awaitable<void> serve(std::shared_ptr<client_stream> st, v2::open f) {
+        auto self = shared_from_this();
+        const auto started = std::chrono::steady_clock::now();
+        request_summary summary{f.method, f.target};
+        auto done = [&] {
+            summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
+            streams_.erase(st->id);
+            report(summary);
+        };
+        auto timeout = f.timeout_ms ? std::chrono::milliseconds(f.timeout_ms) : options_.default_request_timeout;
+
+        auto acquired = co_await pool_.acquire(options_.connect_timeout);
+        if (!acquired) {
+            fail(*st, error::target_unavailable, "Target service unavailable: " + acquired.error().message(), summary);
+            done();
+            co_return;
+        }
+        auto conn = std::move(*acquired);
+        if (st->cancelled) {
+            done();
+            co_return;
+        }
+        st->target = conn.get();
+
+        auto req = make_target_request<http::buffer_body>(pool_.address(), f.method, f.target, f.headers);
+        const bool has_body = !f.end_stream;
+        if (has_body && !req.has_content_length()) req.chunked(true);
+        const bool head_request = req.method() == http::verb::head;
+        conn->expires_after(timeout);  // covers sending the request and receiving the response head
+
+        http::request_serializer<http::buffer_body> sr{req};
+        auto [hec, hn] = co_await http::async_write_header(*conn, sr, as_tuple_awaitable);
+        (void)hn;
+        boost::system::error_code ec = hec;
+        if (!ec && has_body) {
+            for (;;) {
+                while (st->body.empty() && !st->body_ended && !st->cancelled) co_await st->changed.wait();
+                if (st->cancelled) break;
+                std::string chunk;
+                if (!st->body.empty()) {
+                    chunk = std::move(st->body.front());
+                    st->body.pop_front();
+                }
+                bool last = st->body.empty() && st->body_ended;
+                req.body().data = chunk.empty() ? nullptr : chunk.data();
+                req.body().size = chunk.size();
+                req.body().more = !last;
+                auto [wec, wn] = co_await http::async_write(*conn, sr, as_tuple_awaitable);
+                (void)wn;
+                if (wec == http::error::need_buffer) wec = {};
+                if (wec) {
+                    ec = wec;
+                    break;
+                }
+                consumed(*st, chunk.size());
+                if (last) break;
+            }
+        }
+        if (st->cancelled) {
+            done();
+            co_return;
+        }
+        if (ec) {
+            fail(*st, classify_target_error(ec, true), "Target service error: " + ec.message(), summary);
+            done();
+            co_return;
+        }
+
+        beast::flat_buffer buffer;
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);
+        if (head_request) parser.skip(true);
+        auto [rec, rn] = co_await http::async_read_header(*conn, buffer, parser, as_tuple_awaitable);
+        (void)rn;
+        conn->expires_never();
+        if (rec || st->cancelled) {
+            if (rec == beast::error::timeout) fail(*st, error::target_timeout, "Target service timeout", summary);
+            else fail(*st, error::target_error, "Target service error: " + rec.message(), summary);
+            done();
+            co_return;
+        }
+        auto& res = parser.get();
+        summary.status = res.result_int();
+        v2::response head{st->id, parser.is_done(), static_cast<std::uint16_t>(res.result_int()),
+                          response_fields(res.base())};
+        outbox_.push_binary(v2::encode(head));
+
+        std::vector<char> chunk(v2_max_data_payload);
+        bool ok = true;
+        while (!parser.is_done()) {
+            res.body().data = chunk.data();
+            res.body().size = chunk.size();
+            auto [bec, bn] = co_await http::async_read_some(*conn, buffer, parser, as_tuple_awaitable);
+            (void)bn;
+            if (bec == http::error::need_buffer) bec = {};
+            if (bec || st->cancelled) {
+                if (!st->cancelled) fail(*st, error::target_error, "Target response broken: " + bec.message(), summary);
+                ok = false;
+                break;
+            }
+            auto got = chunk.size() - res.body().size;
+            if (!co_await send_data(*st, std::string_view(chunk.data(), got), parser.is_done())) {
+                ok = false;
+                break;
+            }
+        }
+        st->target = nullptr;
+        if (ok && parser.keep_alive() && !st->cancelled) pool_.release(std::move(conn));
+        done();
+    }
+
+    std::unordered_map<v2::stream_id, std::shared_ptr<client_stream>> streams_;
+    std::uint64_t pings_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
+                                                       target_pool& pool, const client_options& options,
+                                                       const client_events& events) {
+    return std::make_shared<session_v2>(std::move(channel), pool, options, events);
+}
+
+}  // namespace tunely::client

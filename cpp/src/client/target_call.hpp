@@ -1,0 +1,53 @@
+#pragma once
+// Helpers shared by both protocol versions for calling the target.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "target_pool.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/core/header_list.hpp"
+
+namespace tunely::client {
+
+namespace http = boost::beast::http;
+
+// Request header for the target: end-to-end fields of the tunnel request, our
+// Host, keep-alive.
+template <class Body>
+http::request<Body> make_target_request(const target_address& target, std::string_view method,
+                                        std::string_view path, const header_list& headers) {
+    http::request<Body> req;
+    req.version(11);
+    auto verb = http::string_to_verb(method);
+    if (verb == http::verb::unknown) req.method_string(method);
+    else req.method(verb);
+    req.target(target.base_path + std::string(path));
+    header_list fields = headers;
+    remove_hop_by_hop(fields);
+    fields.erase("host");
+    for (const auto& f : fields) req.insert(f.name, f.value);
+    req.set(http::field::host, target.host_header);
+    req.keep_alive(true);
+    return req;
+}
+
+// Maps a socket/HTTP error while talking to the target to our error.
+inline error classify_target_error(const boost::system::error_code& ec, bool connected) {
+    if (ec == boost::beast::error::timeout) return error::target_timeout;
+    if (!connected) return error::target_unavailable;
+    return error::target_error;
+}
+
+// Response header fields to pass back (hop-by-hop removed).
+template <class Fields>
+header_list response_fields(const Fields& fields) {
+    header_list out;
+    for (const auto& f : fields) out.add(std::string(f.name_string()), std::string(f.value()));
+    remove_hop_by_hop(out);
+    return out;
+}
+
+}  // namespace tunely::client

@@ -1,0 +1,47 @@
+#pragma once
+// Keep-alive connections to the target service. Not thread-safe: one executor.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "tunely/core/result.hpp"
+#include "tunely/transport/asio.hpp"
+
+namespace tunely::client {
+
+struct target_address {
+    std::string host;
+    std::string port;
+    std::string base_path;  // prefix prepended to every request path ("" for none)
+    std::string host_header;
+};
+
+// Parses "http://host[:port][/base]". Errors: invalid_field.
+result<target_address> parse_target_url(std::string_view url);
+
+class target_pool {
+public:
+    using connection = std::unique_ptr<boost::beast::tcp_stream>;
+
+    target_pool(const executor& ex, target_address address, std::size_t max_idle);
+
+    const target_address& address() const noexcept { return address_; }
+    // An idle connection or a new one. Errors are connection errors (refused,
+    // unreachable, timeout): the caller maps them to target_unavailable.
+    awaitable<result<connection>> acquire(std::chrono::milliseconds connect_timeout);
+    // Returns a connection that finished a keep-alive exchange.
+    void release(connection c);
+    void clear() { idle_.clear(); }
+
+private:
+    executor ex_;
+    target_address address_;
+    std::size_t max_idle_;
+    std::deque<connection> idle_;
+    boost::asio::ip::tcp::resolver resolver_;
+};
+
+}  // namespace tunely::client

@@ -1,0 +1,215 @@
+#include "tunely/client/tunnel_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/url.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "client_session.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/protocol/limits.hpp"
+#include "tunely/protocol/v1_codec.hpp"
+#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/ws_channel_impl.hpp"
+
+namespace tunely::client {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace v1 = protocol::v1;
+
+namespace {
+
+struct server_address {
+    std::string host;
+    std::string port;
+    std::string path;
+    std::string host_header;
+};
+
+result<server_address> parse_server_url(std::string_view url) {
+    auto u = boost::urls::parse_uri(url);
+    if (!u || u->host().empty()) return make_error_code(error::invalid_field);
+    // wss:// needs TLS on the client, which is not built yet.
+    if (u->scheme() != "ws" && u->scheme() != "http") return make_error_code(error::invalid_field);
+    server_address a;
+    a.host = u->host();
+    if (a.host.size() > 2 && a.host.front() == '[') a.host = a.host.substr(1, a.host.size() - 2);
+    a.port = u->has_port() ? std::string(u->port()) : "80";
+    a.path = u->encoded_path().empty() ? "/ws/tunnel" : std::string(u->encoded_path());
+    a.host_header = std::string(u->encoded_host_and_port());
+    return a;
+}
+
+// Outcome of one connection attempt.
+struct attempt {
+    std::error_code fatal;     // set: do not reconnect
+    bool authenticated = false;
+    std::string reason;        // why the connection ended, for the log
+};
+
+}  // namespace
+
+struct tunnel_client::impl : std::enable_shared_from_this<impl> {
+    impl(executor ex, client_options o, client_events e)
+        : ex(ex), options(std::move(o)), events(std::move(e)), wake(ex), rng(std::random_device{}()) {}
+
+    executor ex;
+    client_options options;
+    client_events events;
+    transport::notifier wake;  // interrupts the backoff wait on stop()
+    std::mt19937_64 rng;
+    bool stopping = false;
+    bool connected = false;
+    std::string domain;
+    int protocol = 0;
+    std::shared_ptr<client_session> session;
+
+    void error(const std::string& message) const {
+        if (events.on_error) events.on_error(message);
+    }
+
+    awaitable<attempt> connect_once(const server_address& server, target_pool& pool) {
+        attempt out;
+        boost::asio::ip::tcp::resolver resolver(ex);
+        auto [rec, endpoints] = co_await resolver.async_resolve(server.host, server.port, as_tuple_awaitable);
+        if (rec) {
+            out.reason = "cannot resolve " + server.host + ": " + rec.message();
+            co_return out;
+        }
+        websocket::stream<beast::tcp_stream> ws(ex);
+        beast::get_lowest_layer(ws).expires_after(options.connect_timeout);
+        auto [cec, ep] = co_await beast::get_lowest_layer(ws).async_connect(endpoints, as_tuple_awaitable);
+        (void)ep;
+        if (cec) {
+            out.reason = "cannot connect to " + server.host_header + ": " + cec.message();
+            co_return out;
+        }
+        beast::get_lowest_layer(ws).socket().set_option(boost::asio::ip::tcp::no_delay(true));
+        ws.set_option(websocket::stream_base::decorator([v = options.client_version](websocket::request_type& req) {
+            req.set(beast::http::field::user_agent, "tunely-client/" + v);
+        }));
+        auto [hec] = co_await ws.async_handshake(server.host_header, server.path, as_tuple_awaitable);
+        if (hec) {
+            out.reason = "WebSocket handshake failed: " + hec.message();
+            co_return out;
+        }
+        beast::get_lowest_layer(ws).expires_never();
+        websocket::stream_base::timeout t{};
+        t.handshake_timeout = std::chrono::seconds(10);
+        t.idle_timeout = websocket::stream_base::none();
+        t.keep_alive_pings = false;
+        ws.set_option(t);
+        auto channel = std::make_shared<transport::ws_channel_impl<beast::tcp_stream>>(std::move(ws), server.host_header);
+        channel->set_read_limit(protocol::v1_max_message_size);
+
+        v1::auth auth{options.token.reveal(), options.client_version, options.force, {}};
+        if (options.offer_v2) auth.capabilities.push_back(protocol::capability_v2);
+        auto frame = v1::encode(auth);
+        if (auto ec = co_await channel->write(boost::asio::buffer(frame), {}, true)) {
+            out.reason = "sending auth failed: " + ec.message();
+            co_return out;
+        }
+        std::string_view payload;
+        bool text = false;
+        // The server answers within its own auth timeout; our idle timeout bounds it too.
+        beast::get_lowest_layer(channel->stream()).expires_after(options.idle_timeout);
+        auto rdec = co_await channel->read(payload, text);
+        beast::get_lowest_layer(channel->stream()).expires_never();
+        if (rdec) {
+            out.reason = "no answer to auth: " + rdec.message();
+            co_return out;
+        }
+        auto msg = v1::decode(payload);
+        if (!msg) {
+            out.reason = "malformed answer to auth";
+            co_return out;
+        }
+        if (auto* e = std::get_if<v1::auth_error>(&*msg)) {
+            out.fatal = make_error_code(e->code == "connection_exists" ? error::connection_exists : error::auth_failed);
+            out.reason = e->error;
+            (void)co_await channel->close(1000, "Authentication failed");
+            co_return out;
+        }
+        auto* ok = std::get_if<v1::auth_ok>(&*msg);
+        if (!ok) {
+            out.reason = "unexpected answer to auth";
+            co_return out;
+        }
+        bool v2 = std::find(ok->capabilities.begin(), ok->capabilities.end(), protocol::capability_v2) !=
+                  ok->capabilities.end();
+        if (v2 && !options.offer_v2) v2 = false;
+        if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
+        domain = ok->domain;
+        protocol = v2 ? 2 : 1;
+        connected = true;
+        out.authenticated = true;
+        if (events.on_connect) events.on_connect(domain, protocol);
+        session = v2 ? make_client_session_v2(channel, pool, options, events)
+                     : make_client_session_v1(channel, pool, options, events);
+        if (stopping) session->close();
+        out.reason = co_await session->run();
+        session.reset();
+        connected = false;
+        pool.clear();
+        if (events.on_disconnect) events.on_disconnect(out.reason);
+        co_return out;
+    }
+
+    awaitable<std::error_code> run() {
+        auto self = shared_from_this();
+        auto server = parse_server_url(options.server_url);
+        if (!server) {
+            error("invalid server URL '" + options.server_url + "' (expected ws://host[:port]/path)");
+            co_return server.error();
+        }
+        auto target = parse_target_url(options.target_url);
+        if (!target) {
+            error("invalid target URL '" + options.target_url + "' (expected http://host[:port])");
+            co_return target.error();
+        }
+        target_pool pool(ex, *target, options.max_idle_target_connections);
+        int failures = 0;
+        while (!stopping) {
+            auto result = co_await connect_once(*server, pool);
+            if (stopping) break;
+            if (result.fatal) {
+                error(result.reason);
+                co_return result.fatal;
+            }
+            if (result.authenticated) failures = 0;
+            else error(result.reason);
+            if (options.max_reconnect_attempts > 0 && failures >= options.max_reconnect_attempts) {
+                co_return make_error_code(error::tunnel_disconnected);
+            }
+            std::uniform_real_distribution<double> unit(0.0, 1.0);
+            auto delay = backoff_delay(options.reconnect, failures, unit(rng));
+            ++failures;
+            if (events.on_reconnecting) events.on_reconnecting(delay, failures);
+            co_await wake.wait_until(std::chrono::steady_clock::now() + delay);
+        }
+        co_return std::error_code();
+    }
+};
+
+tunnel_client::tunnel_client(executor ex, client_options options, client_events events)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(options), std::move(events))) {}
+
+tunnel_client::~tunnel_client() = default;
+
+awaitable<std::error_code> tunnel_client::run() { return impl_->run(); }
+
+void tunnel_client::stop() {
+    impl_->stopping = true;
+    if (impl_->session) impl_->session->close();
+    impl_->wake.notify();
+}
+
+bool tunnel_client::connected() const noexcept { return impl_->connected; }
+const std::string& tunnel_client::domain() const noexcept { return impl_->domain; }
+int tunnel_client::protocol() const noexcept { return impl_->protocol; }
+
+}  // namespace tunely::client

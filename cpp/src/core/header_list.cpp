@@ -1,0 +1,70 @@
+#include "tunely/core/header_list.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tunely {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    }
+    return true;
+}
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+const std::string* header_list::find(std::string_view name) const noexcept {
+    for (const auto& f : fields_)
+        if (iequals(f.name, name)) return &f.value;
+    return nullptr;
+}
+
+std::size_t header_list::erase(std::string_view name) {
+    return std::erase_if(fields_, [&](const header_field& f) { return iequals(f.name, name); });
+}
+
+void header_list::set(std::string name, std::string value) {
+    erase(name);
+    add(std::move(name), std::move(value));
+}
+
+bool is_hop_by_hop(std::string_view name) noexcept {
+    static constexpr std::string_view names[] = {
+        "connection", "keep-alive", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"};
+    return std::any_of(std::begin(names), std::end(names),
+                       [&](std::string_view n) { return iequals(n, name); });
+}
+
+void remove_hop_by_hop(header_list& headers) {
+    // Fields listed in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+    std::vector<std::string> listed;
+    for (const auto& f : headers) {
+        if (!iequals(f.name, "connection")) continue;
+        std::string_view v = f.value;
+        while (!v.empty()) {
+            auto comma = v.find(',');
+            auto token = v.substr(0, comma);
+            while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+            while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+            if (!token.empty()) listed.emplace_back(token);
+            if (comma == std::string_view::npos) break;
+            v.remove_prefix(comma + 1);
+        }
+    }
+    std::erase_if(headers.fields(), [&](const header_field& f) {
+        if (is_hop_by_hop(f.name)) return true;
+        return std::any_of(listed.begin(), listed.end(),
+                           [&](const std::string& n) { return iequals(n, f.name); });
+    });
+}
+
+}  // namespace tunely

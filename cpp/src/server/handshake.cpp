@@ -1,0 +1,172 @@
+#include "handshake.hpp"
+
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "tunely/core/error.hpp"
+#include "tunely/core/token.hpp"
+#include "tunely/protocol/limits.hpp"
+#include "tunely/protocol/v1_codec.hpp"
+#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/spawn.hpp"
+#include "tunely/transport/ws_channel_impl.hpp"
+
+namespace tunely::server {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace v1 = protocol::v1;
+
+namespace {
+
+constexpr std::uint16_t close_policy = 1008;     // RFC 6455 policy violation
+constexpr std::uint16_t close_internal = 1011;   // RFC 6455 internal error
+// Slows down token guessing: every failed authentication is answered late.
+constexpr auto auth_failure_delay = std::chrono::milliseconds(500);
+
+std::string endpoint_text(beast::tcp_stream& s) {
+    boost::system::error_code ec;
+    auto ep = s.socket().remote_endpoint(ec);
+    if (ec) return "unknown";
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// Sends auth_error then closes with `code`; returns when the close is done.
+awaitable<void> reject(transport::ws_channel& ch, std::string text, std::string code,
+                       std::uint16_t close_code) {
+    auto frame = v1::encode(v1::auth_error{std::move(text), std::move(code)});
+    (void)co_await ch.write(asio::buffer(frame), asio::const_buffer(), true);
+    (void)co_await ch.close(close_code, "Authentication failed");
+}
+
+awaitable<void> delay(std::chrono::milliseconds d) {
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    co_await t.async_wait(as_tuple_awaitable);
+}
+
+}  // namespace
+
+awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stream,
+                                   beast::http::request<beast::http::empty_body> upgrade) {
+    auto remote = endpoint_text(stream);
+    stream.expires_never();
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
+    timeouts.idle_timeout = websocket::stream_base::none();  // our heartbeat decides
+    timeouts.keep_alive_pings = false;
+    ws.set_option(timeouts);
+    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(beast::http::field::server, "tunely");
+    }));
+    auto [accept_ec] = co_await ws.async_accept(upgrade, as_tuple_awaitable);
+    if (accept_ec) {
+        spdlog::debug("websocket accept from {} failed: {}", remote, accept_ec.message());
+        co_return;
+    }
+    auto channel = std::make_shared<transport::ws_channel_impl<beast::tcp_stream>>(std::move(ws), remote);
+    channel->set_read_limit(protocol::v1_max_message_size);
+
+    // No first frame within auth_timeout → close 1008 (compat: handshake step 1).
+    // The timer shares the channel and this state, since either side may finish first.
+    struct auth_state {
+        explicit auth_state(const executor& ex) : settled(ex) {}
+        bool done = false;     // the handshake decided: the timer must not close
+        bool expired = false;  // the timer is closing the channel
+        transport::notifier settled;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    auto state = std::make_shared<auth_state>(ex);
+    transport::spawn(
+        ex,
+        [](std::shared_ptr<auth_state> st, std::shared_ptr<transport::ws_channel> ch,
+           std::chrono::milliseconds limit) -> awaitable<void> {
+            auto deadline = std::chrono::steady_clock::now() + limit;
+            while (!st->done && co_await st->settled.wait_until(deadline)) {}
+            if (st->done) co_return;
+            st->expired = true;
+            spdlog::info("tunnel client {}: no auth within {} ms", ch->remote_address(), limit.count());
+            (void)co_await ch->close(close_policy, "Authentication timeout");
+        }(state, channel, ctx.options.auth_timeout),
+        "auth timer");
+    auto settle = [&] {
+        state->done = true;
+        state->settled.notify();
+    };
+
+    std::string_view payload;
+    bool text = false;
+    auto read_ec = co_await channel->read(payload, text);
+    if (read_ec || state->expired) {
+        settle();
+        co_return;
+    }
+    auto msg = text ? v1::decode(payload) : result<v1::message>(make_error_code(error::malformed_frame));
+    auto* auth = msg ? std::get_if<v1::auth>(&*msg) : nullptr;
+    if (!auth) {
+        settle();
+        co_await reject(*channel, "Expected auth message", "auth_failed", close_policy);
+        co_return;
+    }
+    v1::auth request = std::move(*auth);
+
+    auto hash = hash_token(request.token);
+    auto found = co_await ctx.store.run([&](store::store& s) { return s.find_tunnel_by_token_hash(hash); });
+    if (state->expired) co_return;
+    settle();
+    if (!found) {
+        spdlog::error("authentication from {} failed: {}", remote, found.error().message());
+        co_await reject(*channel, "Authentication unavailable: " + found.error().message(), "auth_failed",
+                        close_internal);
+        co_return;
+    }
+    if (!*found || !(*found)->enabled || ctx.stopping) {
+        // The same answer for unknown and disabled tunnels: no token oracle.
+        spdlog::info("authentication from {} failed", remote);
+        co_await delay(auth_failure_delay);
+        co_await reject(*channel, "Authentication failed", "auth_failed", close_policy);
+        co_return;
+    }
+    const auto& tunnel = **found;
+
+    session_info info;
+    info.domain = tunnel.domain;
+    info.tunnel_id = tunnel.id;
+    info.remote_address = remote;
+    info.client_version = request.client_version;
+    info.connected_at = std::chrono::system_clock::now();
+    bool v2 = ctx.options.offer_v2 &&
+              std::find(request.capabilities.begin(), request.capabilities.end(),
+                        protocol::capability_v2) != request.capabilities.end();
+    info.protocol = v2 ? 2 : 1;
+
+    if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
+        co_await reject(*channel,
+                        "Tunnel '" + tunnel.domain +
+                            "' is already connected from another client; use force to take over",
+                        "connection_exists", close_policy);
+        co_return;
+    }
+
+    v1::auth_ok ok{tunnel.domain, std::to_string(tunnel.id), ctx.options.server_version, {}};
+    if (v2) ok.capabilities.push_back(protocol::capability_v2);
+    auto ok_frame = v1::encode(ok);
+    if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
+
+    auto s = v2 ? make_session_v2(std::move(channel), info, ctx.options)
+                : make_session_v1(std::move(channel), info, ctx.options);
+    // Registration happens before auth_ok is sent (compat: handshake step 5).
+    if (ctx.registry.add(s, request.force)) co_return;  // cannot fail after the find() above
+    s->send_text(std::move(ok_frame));
+    spdlog::info("tunnel {} connected from {} (protocol {}, client {})", info.domain, remote,
+                 v2 ? "2" : "1.1", request.client_version);
+    (void)co_await ctx.store.run(
+        [&](store::store& st) { st.record_connected(info.domain, std::chrono::system_clock::now()); });
+
+    co_await s->run();
+    ctx.registry.remove(info.domain, s.get());
+    spdlog::info("tunnel {} disconnected ({})", info.domain, remote);
+}
+
+}  // namespace tunely::server

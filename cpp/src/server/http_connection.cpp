@@ -1,0 +1,113 @@
+#include "tunely/server/http_connection.hpp"
+
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include "ingress.hpp"
+#include "tunely/core/domain_name.hpp"
+
+namespace tunely::server {
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+struct ingress_route {
+    std::string domain;
+    std::string target;
+};
+
+// `/t/{domain}[/rest][?query]` → ("domain", "/rest?query"). The domain segment
+// is validated by the caller.
+std::optional<ingress_route> path_route(std::string_view target) {
+    if (target.substr(0, 3) != "/t/") return std::nullopt;
+    auto rest = target.substr(3);
+    auto end = rest.find_first_of("/?");
+    ingress_route r{std::string(rest.substr(0, end)), "/"};
+    if (end != std::string_view::npos) {
+        auto remainder = rest.substr(end);
+        r.target = remainder.front() == '?' ? "/" + std::string(remainder) : std::string(remainder);
+    }
+    return r;
+}
+
+}  // namespace
+
+awaitable<void> serve_http_connection(tunnel_server& server, beast::tcp_stream stream, fallback_handler fallback,
+                                      connection_options options) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        header_parser parser;
+        parser.header_limit(static_cast<std::uint32_t>(server.options().max_header_bytes));
+        parser.body_limit(boost::none);
+        stream.expires_after(options.idle_timeout);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple_awaitable);
+        (void)n;
+        stream.expires_never();
+        if (ec == http::error::header_limit) {
+            co_await write_error(stream, 431, "Request header fields too large", false);
+            break;
+        }
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::error::connection_reset)
+            break;
+        if (ec) {
+            co_await write_error(stream, 400, "Bad request: " + ec.message(), false);
+            break;
+        }
+        auto& req = parser.get();
+        std::string_view target = req.target();
+        auto path = target.substr(0, target.find('?'));
+
+        if (beast::websocket::is_upgrade(req) && path == server.options().ws_path) {
+            co_await server.serve_websocket(std::move(stream), parser.release());
+            co_return;
+        }
+
+        std::optional<ingress_route> route;
+        if (auto host_domain = server.domain_from_host(req[http::field::host])) {
+            route = ingress_route{*host_domain, std::string(target)};
+        } else if (auto by_path = path_route(target)) {
+            auto domain = normalize_domain(by_path->domain);
+            if (!domain) {
+                if (!co_await write_error(stream, 400, "Invalid domain", req.keep_alive() && !parser.chunked() &&
+                                                                              !parser.content_length()))
+                    break;
+                continue;
+            }
+            route = ingress_route{*domain, std::move(by_path->target)};
+        }
+        if (route) {
+            if (route->target.empty() || route->target.front() != '/') {
+                co_await write_error(stream, 400, "Path must start with '/'", false);
+                break;
+            }
+            if (!co_await serve_ingress(server, stream, buffer, parser, std::move(route->domain),
+                                        std::move(route->target)))
+                break;
+            continue;
+        }
+
+        http::request_parser<http::string_body> full(std::move(parser));
+        full.body_limit(options.max_fallback_body);
+        auto [rec, rn] = co_await http::async_read(stream, buffer, full, as_tuple_awaitable);
+        (void)rn;
+        if (rec == http::error::body_limit) {
+            co_await write_error(stream, 413, "Request body too large", false);
+            break;
+        }
+        if (rec) break;
+        auto request = full.release();
+        auto response = co_await fallback(request);
+        response.keep_alive(response.keep_alive() && request.keep_alive());
+        response.prepare_payload();
+        auto [wec, wn] = co_await http::async_write(stream, response, as_tuple_awaitable);
+        (void)wn;
+        if (wec || !response.keep_alive()) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace tunely::server

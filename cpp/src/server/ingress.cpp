@@ -1,0 +1,231 @@
+#include "ingress.hpp"
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tunely/core/error.hpp"
+#include "tunely/core/http_status.hpp"
+#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/spawn.hpp"
+
+namespace tunely::server {
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t chunk_size = 64 * 1024;
+constexpr std::size_t record_body_bytes = 4 * 1024;  // request log keeps the first 4 KiB
+
+void keep_start(std::string& into, std::string_view bytes) {
+    if (into.size() < record_body_bytes)
+        into.append(bytes.substr(0, record_body_bytes - into.size()));
+}
+
+std::string remote_ip(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+}
+
+std::string error_text(const std::error_code& ec, std::string_view domain) {
+    if (ec == error::tunnel_not_connected) return "Tunnel not connected: " + std::string(domain);
+    return ec.message();
+}
+
+// Request-body relay: runs beside the response writer (one reader, one writer
+// on the socket at a time, as Beast allows).
+struct upload {
+    explicit upload(const executor& ex) : finished(ex) {}
+    bool done = false;      // the coroutine has returned
+    bool complete = false;  // the whole body was read from the caller
+    std::string start;      // first bytes, for the request log
+    transport::notifier finished;
+};
+
+awaitable<void> relay_request_body(std::shared_ptr<upload> state, beast::tcp_stream& stream,
+                                   beast::flat_buffer& buffer, header_parser& header,
+                                   std::shared_ptr<exchange> x) {
+    http::request_parser<http::buffer_body> parser(std::move(header));
+    parser.body_limit(boost::none);  // streamed: no whole-body limit here (1.1 sessions cap it)
+    std::vector<char> chunk(chunk_size);
+    for (;;) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, as_tuple_awaitable);
+        (void)n;
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+            x->cancel(make_error_code(error::stream_cancelled));
+            break;
+        }
+        std::size_t got = chunk.size() - parser.get().body().size;
+        if (got > 0) {
+            std::string_view bytes(chunk.data(), got);
+            keep_start(state->start, bytes);
+            if (auto werr = co_await x->write_body(bytes)) {
+                x->cancel(werr);
+                break;
+            }
+        }
+        if (parser.is_done()) {
+            state->complete = true;
+            if (auto ferr = co_await x->finish_body()) x->cancel(ferr);
+            break;
+        }
+    }
+    state->done = true;
+    state->finished.notify();
+}
+
+bool is_bodyless_status(unsigned status) { return status / 100 == 1 || status == 204 || status == 304; }
+
+}  // namespace
+
+awaitable<bool> write_error(beast::tcp_stream& stream, unsigned status, std::string_view text,
+                            bool keep_alive, unsigned version) {
+    http::response<http::string_body> res{static_cast<http::status>(status), version};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::server, "tunely");
+    res.body() = boost::json::serialize(boost::json::object{{"error", text}});
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    auto [ec, n] = co_await http::async_write(stream, res, as_tuple_awaitable);
+    (void)n;
+    co_return !ec && keep_alive;
+}
+
+awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                              header_parser& parser, std::string domain, std::string target) {
+    const auto started = std::chrono::steady_clock::now();
+    auto& req = parser.get();
+    const unsigned version = req.version();
+    bool keep_alive = req.keep_alive();
+    const bool has_body = req.chunked() || (parser.content_length() && *parser.content_length() > 0);
+    const bool head_request = req.method() == http::verb::head;
+
+    exchange_record rec;
+    rec.domain = domain;
+    rec.method = std::string(req.method_string());
+    rec.target = target;
+
+    request_head head;
+    head.method = rec.method;
+    head.target = target;
+    for (const auto& f : req) head.headers.add(std::string(f.name_string()), std::string(f.value()));
+    remove_hop_by_hop(head.headers);
+    const auto* expect = head.headers.find("expect");
+    const bool expect_continue = expect && iequals(*expect, "100-continue");
+    head.headers.erase("expect");
+    // Proxy headers, as nginx's proxy_add_x_forwarded_for does.
+    auto ip = remote_ip(stream);
+    if (const auto* xff = head.headers.find("x-forwarded-for")) head.headers.set("X-Forwarded-For", *xff + ", " + ip);
+    else head.headers.add("X-Forwarded-For", ip);
+    if (!head.headers.find("x-forwarded-proto")) head.headers.add("X-Forwarded-Proto", "http");
+    if (const auto* host = head.headers.find("host"); host && !head.headers.find("x-forwarded-host"))
+        head.headers.add("X-Forwarded-Host", *host);
+    head.has_body = has_body;
+    rec.request_headers = head.headers;
+
+    auto finish = [&](unsigned status, std::string error) {
+        rec.status = status;
+        rec.error = std::move(error);
+        rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        server.record(std::move(rec));
+    };
+
+    auto opened = server.open_exchange(domain, std::move(head));
+    if (!opened) {
+        auto status = http_status(opened.error());
+        auto text = error_text(opened.error(), domain);
+        // An unread body makes the connection unusable: close it instead of draining.
+        keep_alive = co_await write_error(stream, status, text, keep_alive && !has_body, version);
+        finish(status, text);
+        co_return keep_alive;
+    }
+    auto x = *opened;
+
+    auto up = std::make_shared<upload>(co_await asio::this_coro::executor);
+    if (has_body) {
+        if (expect_continue) {
+            http::response<http::empty_body> cont{http::status::continue_, version};
+            co_await http::async_write(stream, cont, as_tuple_awaitable);
+        }
+        transport::spawn(co_await asio::this_coro::executor,
+                         relay_request_body(up, stream, buffer, parser, x), "ingress upload " + domain);
+    } else {
+        up->done = up->complete = true;
+        if (auto ec = co_await x->finish_body()) x->cancel(ec);
+    }
+
+    auto timeout = server.options().request_timeout;
+    auto response = co_await x->read_head(std::chrono::steady_clock::now() + timeout);
+    unsigned status = 0;
+    std::string failure;
+    if (!response) {
+        status = http_status(response.error());
+        failure = error_text(response.error(), domain);
+        keep_alive = co_await write_error(stream, status, failure, keep_alive && up->complete, version);
+    } else {
+        status = response->status;
+        remove_hop_by_hop(response->headers);
+        rec.response_headers = response->headers;
+        http::response<http::buffer_body> res{static_cast<http::status>(status), version};
+        for (const auto& h : response->headers) res.insert(h.name, h.value);
+        const bool bodyless = head_request || is_bodyless_status(status);
+        if (!bodyless && !res.has_content_length()) {
+            if (response->has_body) res.chunked(true);
+            else res.content_length(0);
+        }
+        res.keep_alive(keep_alive);
+        http::response_serializer<http::buffer_body> sr{res};
+        auto [hec, hn] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
+        (void)hn;
+        bool ok = !hec;
+        if (ok && bodyless) {
+            if (response->has_body) x->cancel(make_error_code(error::stream_cancelled));
+        } else if (ok) {
+            for (;;) {
+                auto chunk = co_await x->read_body();
+                if (!chunk) {  // stream broke after the head: the caller sees a cut connection
+                    failure = error_text(chunk.error(), domain);
+                    ok = false;
+                    break;
+                }
+                auto& bytes = *chunk;
+                if (bytes) keep_start(rec.response_body_start, *bytes);
+                res.body().data = bytes ? bytes->data() : nullptr;
+                res.body().size = bytes ? bytes->size() : 0;
+                res.body().more = bytes.has_value();
+                auto [wec, wn] = co_await http::async_write(stream, sr, as_tuple_awaitable);
+                (void)wn;
+                if (wec == http::error::need_buffer) wec = {};
+                if (wec) {
+                    x->cancel(make_error_code(error::stream_cancelled));
+                    failure = "caller went away";
+                    ok = false;
+                    break;
+                }
+                if (!bytes) break;
+            }
+        }
+        keep_alive = ok && keep_alive && up->complete;
+    }
+
+    if (!up->done) {
+        // The response is over but the caller is still sending: stop reading it.
+        x->cancel(make_error_code(error::stream_cancelled));
+        stream.cancel();
+        while (!up->done) co_await up->finished.wait();
+        keep_alive = false;
+    }
+    rec.request_body_start = std::move(up->start);
+    rec.bytes_in = x->bytes_in;
+    rec.bytes_out = x->bytes_out;
+    finish(status, failure);
+    co_return keep_alive;
+}
+
+}  // namespace tunely::server

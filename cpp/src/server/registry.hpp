@@ -1,0 +1,30 @@
+#pragma once
+// domain → live session. Not thread-safe: used on the tunnel server's executor
+// only, which makes check-and-insert atomic with respect to other handshakes.
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "session.hpp"
+
+namespace tunely::server {
+
+class registry {
+public:
+    // Registers `s` for its domain. An existing session is replaced only when
+    // `force` is set (and is then closed with 1000 "New connection (force)");
+    // otherwise returns error::connection_exists.
+    std::error_code add(const std::shared_ptr<session>& s, bool force);
+    // Removes the entry only if it is still `s`: a replaced session's cleanup
+    // never unregisters its successor.
+    void remove(const std::string& domain, const session* s);
+    std::shared_ptr<session> find(const std::string& domain) const;
+    std::size_t size() const noexcept { return sessions_.size(); }
+    std::vector<std::shared_ptr<session>> all() const;
+
+private:
+    std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+};
+
+}  // namespace tunely::server

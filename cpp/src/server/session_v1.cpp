@@ -1,0 +1,179 @@
+// Protocol 1.1 on the server side (spec/PROTOCOL.md §1): whole request bodies
+// in one `request` frame, responses as `response` or stream_start/chunk/end.
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "session.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/core/utf8.hpp"
+#include "tunely/core/uuid.hpp"
+#include "tunely/protocol/v1_codec.hpp"
+#include "tunely/protocol/v1_headers.hpp"
+
+namespace tunely::server {
+namespace {
+namespace v1 = protocol::v1;
+
+struct pending {
+    std::shared_ptr<exchange> x;
+    std::string body;  // request body, buffered: 1.1 sends it whole
+};
+
+class session_v1 final : public session {
+public:
+    using session::session;
+
+    result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
+        if (closed() || outbox_.closing()) return make_error_code(error::tunnel_disconnected);
+        auto id = generate_uuid();
+        auto x = std::make_shared<exchange>(get_executor(), weak_from_this(), std::move(head));
+        ids_[x.get()] = id;
+        pending_.emplace(id, pending{x, {}});
+        ++info_.requests;
+        return x;
+    }
+
+    std::size_t in_flight() const noexcept override { return pending_.size(); }
+
+    awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
+        auto* p = find(x);
+        if (!p) co_return make_error_code(error::tunnel_disconnected);
+        if (p->body.size() + bytes.size() > options_.v1_max_body)
+            co_return make_error_code(error::body_too_large);
+        p->body.append(bytes);
+        if (!last) co_return std::error_code();
+        if (!is_valid_utf8(p->body)) co_return make_error_code(error::body_not_utf8);
+        v1::request req;
+        req.id = ids_[&x];
+        req.method = x.request().method;
+        req.path = x.request().target;
+        req.headers = v1::fold_for_v1(x.request().headers);
+        if (!p->body.empty()) req.body = std::move(p->body);
+        auto timeout = x.request().timeout.count() > 0 ? x.request().timeout : options_.request_timeout;
+        req.timeout = static_cast<double>(timeout.count()) / 1000.0;
+        info_.bytes_in += static_cast<std::int64_t>(req.body ? req.body->size() : 0);
+        outbox_.push_text(v1::encode(req));
+        co_return std::error_code();
+    }
+
+    void consumed(exchange&, std::size_t) override {}
+
+    void cancel(exchange& x, std::error_code) override {
+        // 1.1 has no cancel message: forget the id so a late reply is dropped.
+        if (auto it = ids_.find(&x); it != ids_.end()) {
+            pending_.erase(it->second);
+            ids_.erase(it);
+        }
+    }
+
+protected:
+    void on_frame(std::string_view payload, bool text) override {
+        if (!text) {
+            spdlog::debug("session {}: binary frame on a 1.1 session dropped", info_.domain);
+            return;
+        }
+        auto msg = v1::decode(payload);
+        if (!msg) {
+            spdlog::warn("session {}: dropped malformed frame: {}", info_.domain, msg.error().message());
+            return;
+        }
+        std::visit([this](auto& m) { handle(m); }, *msg);
+    }
+
+    void send_ping() override { outbox_.push_text(v1::encode(v1::ping{})); }
+
+    void fail_all(std::error_code reason) override {
+        auto all = std::move(pending_);
+        pending_.clear();
+        ids_.clear();
+        for (auto& [id, p] : all) p.x->fail(reason);
+    }
+
+private:
+    pending* find(exchange& x) {
+        auto it = ids_.find(&x);
+        if (it == ids_.end()) return nullptr;
+        auto p = pending_.find(it->second);
+        return p == pending_.end() ? nullptr : &p->second;
+    }
+
+    void finish(const std::string& id) {
+        auto it = pending_.find(id);
+        if (it == pending_.end()) return;
+        ids_.erase(it->second.x.get());
+        pending_.erase(it);
+    }
+
+    void handle(v1::response& m) {
+        auto it = pending_.find(m.id);
+        if (it == pending_.end()) return;  // unknown or another session's id: ignored
+        auto x = it->second.x;
+        finish(m.id);
+        response_head head;
+        head.status = static_cast<unsigned>(m.status);
+        head.headers = std::move(m.headers);
+        std::string body;
+        if (m.body) {
+            body = std::move(*m.body);
+        } else if (m.error) {
+            body = boost::json::serialize(boost::json::object{{"error", *m.error}});
+            head.headers.set("Content-Type", "application/json");
+        }
+        // The body is exact text now: its length is ours to state.
+        head.headers.erase("transfer-encoding");
+        head.headers.set("Content-Length", std::to_string(body.size()));
+        head.has_body = !body.empty();
+        info_.bytes_out += static_cast<std::int64_t>(body.size());
+        x->deliver_head(std::move(head));
+        if (!body.empty()) x->deliver_body(std::move(body), true);
+    }
+
+    void handle(v1::stream_start& m) {
+        auto it = pending_.find(m.id);
+        if (it == pending_.end()) return;
+        response_head head;
+        head.status = static_cast<unsigned>(m.status);
+        head.headers = std::move(m.headers);
+        head.headers.erase("content-length");
+        head.headers.erase("transfer-encoding");
+        it->second.x->deliver_head(std::move(head));
+    }
+
+    void handle(v1::stream_chunk& m) {
+        auto it = pending_.find(m.id);
+        if (it == pending_.end()) return;
+        info_.bytes_out += static_cast<std::int64_t>(m.data.size());
+        it->second.x->deliver_body(std::move(m.data), false);
+    }
+
+    void handle(v1::stream_end& m) {
+        auto it = pending_.find(m.id);
+        if (it == pending_.end()) return;
+        auto x = it->second.x;
+        finish(m.id);
+        if (m.error) x->fail(make_error_code(error::target_error));
+        else x->deliver_body({}, true);
+    }
+
+    void handle(v1::ping& m) { outbox_.push_text(v1::encode(v1::pong{m.timestamp})); }
+    void handle(v1::pong&) {}
+
+    template <class Other>
+    void handle(Other& m) {
+        spdlog::debug("session {}: ignored unexpected '{}' frame", info_.domain, v1::type_name(m));
+    }
+
+    std::unordered_map<std::string, pending> pending_;
+    std::unordered_map<const exchange*, std::string> ids_;
+};
+
+}  // namespace
+
+std::shared_ptr<session> make_session_v1(std::shared_ptr<transport::ws_channel> channel,
+                                         session_info info, const server_options& options) {
+    return std::make_shared<session_v1>(std::move(channel), std::move(info), options);
+}
+
+}  // namespace tunely::server

@@ -1,0 +1,127 @@
+#include "tunely/server/tunnel_server.hpp"
+
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handshake.hpp"
+#include "registry.hpp"
+#include "tunely/core/domain_name.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/core/header_list.hpp"
+
+namespace tunely::server {
+
+struct tunnel_server::impl {
+    executor ex;
+    std::shared_ptr<store_executor> store;
+    server_options options;
+    server::registry registry;
+    bool stopping = false;
+    std::function<void(exchange_record)> sink;
+};
+
+tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options)
+    : impl_(std::make_shared<impl>()) {
+    impl_->ex = std::move(ex);
+    impl_->store = std::move(store);
+    impl_->options = std::move(options);
+}
+
+tunnel_server::~tunnel_server() = default;
+
+const server_options& tunnel_server::options() const noexcept { return impl_->options; }
+executor tunnel_server::get_executor() const { return impl_->ex; }
+store_executor& tunnel_server::store() noexcept { return *impl_->store; }
+
+awaitable<void> tunnel_server::serve_websocket(
+    boost::beast::tcp_stream stream, boost::beast::http::request<boost::beast::http::empty_body> upgrade) {
+    auto state = impl_;  // keeps registry and options alive for the session's life
+    if (state->stopping) co_return;
+    handshake_context ctx{state->options, *state->store, state->registry, state->stopping};
+    co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
+}
+
+result<std::shared_ptr<exchange>> tunnel_server::open_exchange(std::string_view domain, request_head head) {
+    if (impl_->stopping) return make_error_code(error::shutting_down);
+    auto d = normalize_domain(domain);
+    if (!d) return make_error_code(error::invalid_domain);
+    if (head.target.empty() || head.target.front() != '/') return make_error_code(error::invalid_path);
+    auto s = impl_->registry.find(*d);
+    if (!s) return make_error_code(error::tunnel_not_connected);
+    return s->open_exchange(std::move(head));
+}
+
+awaitable<result<forward_response>> tunnel_server::forward(std::string_view domain, forward_request request) {
+    auto state = impl_;
+    request_head head;
+    head.method = std::move(request.method);
+    head.target = std::move(request.target);
+    head.headers = std::move(request.headers);
+    remove_hop_by_hop(head.headers);
+    head.headers.erase("content-length");
+    if (!request.body.empty()) head.headers.set("Content-Length", std::to_string(request.body.size()));
+    head.timeout = request.timeout;
+    head.has_body = !request.body.empty();
+    auto x = open_exchange(domain, std::move(head));
+    if (!x) co_return x.error();
+    auto ex = *x;
+    if (!request.body.empty()) {
+        if (auto ec = co_await ex->write_body(request.body)) co_return ec;
+    }
+    if (auto ec = co_await ex->finish_body()) co_return ec;
+    auto timeout = request.timeout.count() > 0 ? request.timeout : state->options.request_timeout;
+    auto head_result = co_await ex->read_head(std::chrono::steady_clock::now() + timeout);
+    if (!head_result) co_return head_result.error();
+    co_return forward_response{head_result->status, std::move(head_result->headers), ex};
+}
+
+std::optional<std::string> tunnel_server::domain_from_host(std::string_view host) const {
+    if (auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos)
+        host = host.substr(0, colon);
+    const auto& base = impl_->options.base_domain;
+    if (base.empty() || host.size() <= base.size() + 1) return std::nullopt;
+    auto suffix = host.substr(host.size() - base.size());
+    if (!iequals(suffix, base) || host[host.size() - base.size() - 1] != '.') return std::nullopt;
+    return normalize_domain(host.substr(0, host.size() - base.size() - 1));
+}
+
+std::optional<session_info> tunnel_server::live(std::string_view domain) const {
+    auto s = impl_->registry.find(std::string(domain));
+    if (!s) return std::nullopt;
+    return s->info();
+}
+
+std::vector<session_info> tunnel_server::live_sessions() const {
+    std::vector<session_info> out;
+    for (const auto& s : impl_->registry.all())
+        if (!s->closed()) out.push_back(s->info());
+    return out;
+}
+
+std::size_t tunnel_server::connected_count() const { return live_sessions().size(); }
+
+std::size_t tunnel_server::in_flight(std::string_view domain) const {
+    auto s = impl_->registry.find(std::string(domain));
+    return s ? s->in_flight() : 0;
+}
+
+bool tunnel_server::disconnect(std::string_view domain, std::string reason) {
+    auto s = impl_->registry.find(std::string(domain));
+    if (!s) return false;
+    spdlog::info("tunnel {}: disconnecting ({})", domain, reason);
+    s->close(1008, std::move(reason));
+    return true;
+}
+
+void tunnel_server::shutdown() {
+    impl_->stopping = true;
+    for (const auto& s : impl_->registry.all()) s->close(1001, "Server shutting down");
+}
+
+void tunnel_server::on_exchange(std::function<void(exchange_record)> sink) { impl_->sink = std::move(sink); }
+
+void tunnel_server::record(exchange_record rec) const {
+    if (impl_->sink) impl_->sink(std::move(rec));
+}
+
+}  // namespace tunely::server

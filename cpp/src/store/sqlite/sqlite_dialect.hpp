@@ -1,0 +1,6 @@
+#pragma once
+#include "dialect.hpp"
+
+namespace tunely::store {
+dialect sqlite_dialect();
+}  // namespace tunely::store

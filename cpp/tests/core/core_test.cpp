@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "tunely/core/domain_name.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/core/header_list.hpp"
+#include "tunely/core/http_status.hpp"
+#include "tunely/core/secret.hpp"
+#include "tunely/core/token.hpp"
+#include "tunely/core/utf8.hpp"
+
+namespace tunely {
+namespace {
+
+TEST(token, has_the_documented_shape_and_is_unique) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 200; ++i) {
+        auto t = generate_tunnel_token();
+        EXPECT_TRUE(looks_like_token(t)) << t;
+        EXPECT_EQ(t.size(), 47u);
+        EXPECT_TRUE(seen.insert(t).second);
+    }
+    EXPECT_FALSE(looks_like_token("tun_short"));
+    EXPECT_FALSE(looks_like_token("xyz_" + std::string(43, 'a')));
+    EXPECT_EQ(generate_secret_key().size(), 43u);
+}
+
+TEST(token, hash_is_stable_sha256_hex) {
+    // SHA-256("abc") from FIPS 180-2.
+    EXPECT_EQ(hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_NE(hash_token("tun_a"), hash_token("tun_b"));
+}
+
+TEST(token, constant_time_equals_compares_content) {
+    EXPECT_TRUE(constant_time_equals("key-123", "key-123"));
+    EXPECT_FALSE(constant_time_equals("key-123", "key-124"));
+    EXPECT_FALSE(constant_time_equals("key", "key-123"));
+    EXPECT_TRUE(constant_time_equals("", ""));
+}
+
+TEST(domain_name, follows_the_original_rule) {
+    EXPECT_TRUE(is_valid_domain("my-agent"));
+    EXPECT_TRUE(is_valid_domain("A1"));
+    EXPECT_TRUE(is_valid_domain(std::string(63, 'a')));
+    EXPECT_FALSE(is_valid_domain(std::string(64, 'a')));
+    EXPECT_FALSE(is_valid_domain("-lead"));
+    EXPECT_FALSE(is_valid_domain(""));
+    EXPECT_FALSE(is_valid_domain("a.b"));
+    EXPECT_FALSE(is_valid_domain("a_b"));
+    EXPECT_EQ(normalize_domain("My-Agent").value(), "my-agent");
+    EXPECT_FALSE(normalize_domain("bad domain").has_value());
+}
+
+TEST(header_list, keeps_order_and_repeats) {
+    header_list h{{"Set-Cookie", "a=1"}, {"X", "1"}, {"set-cookie", "b=2"}};
+    EXPECT_EQ(*h.find("SET-COOKIE"), "a=1");
+    EXPECT_EQ(h.erase("set-cookie"), 2u);
+    EXPECT_EQ(h.size(), 1u);
+    h.set("x", "2");
+    EXPECT_EQ(*h.find("X"), "2");
+    EXPECT_EQ(h.size(), 1u);
+}
+
+TEST(header_list, removes_hop_by_hop_and_connection_listed_fields) {
+    header_list h{{"Connection", "keep-alive, X-Private"}, {"Keep-Alive", "timeout=5"},
+                  {"Transfer-Encoding", "chunked"}, {"X-Private", "1"}, {"Content-Type", "a/b"},
+                  {"Upgrade", "websocket"}, {"TE", "trailers"}};
+    remove_hop_by_hop(h);
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h.fields()[0].name, "Content-Type");
+}
+
+TEST(utf8, validates_strictly) {
+    EXPECT_TRUE(is_valid_utf8("plain"));
+    EXPECT_TRUE(is_valid_utf8("日本語 🚀"));
+    EXPECT_FALSE(is_valid_utf8("\xff"));
+    EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
+    EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xe6\x97"));          // truncated
+    EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+}
+
+TEST(error, every_code_has_a_name_message_and_status) {
+    for (int i = 0; i <= static_cast<int>(error::shutting_down); ++i) {
+        auto e = static_cast<error>(i);
+        EXPECT_NE(error_code_name(e), "unknown");
+        EXPECT_FALSE(make_error_code(e).message().empty());
+        EXPECT_GE(http_status(e), 200u);
+    }
+    EXPECT_EQ(http_status(error::tunnel_not_connected), 503u);
+    EXPECT_EQ(http_status(error::tunnel_disconnected), 502u);
+    EXPECT_EQ(http_status(error::request_timeout), 504u);
+    EXPECT_EQ(http_status(error::headers_too_large), 431u);
+}
+
+TEST(secret, never_prints_its_value) {
+    std::ostringstream os;
+    os << secret("hunter2");
+    EXPECT_EQ(os.str(), "***");
+}
+
+}  // namespace
+}  // namespace tunely

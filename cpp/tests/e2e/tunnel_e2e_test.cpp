@@ -1,0 +1,168 @@
+// End to end through the real binaries: `tunely server` + `tunely connect` +
+// a real target, for both protocol versions our client speaks.
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include "test_target.hpp"
+#include "tunely_stack.hpp"
+
+namespace tunely::test {
+namespace {
+namespace json = boost::json;
+
+struct stack {
+    test_target target;
+    tunely_server_process server{{"--request-timeout", "2"}};
+    std::string token;
+    std::unique_ptr<child_process> client;
+};
+
+// One server, target and client per protocol version, shared by the tests of
+// that version (starting binaries is the slow part).
+class tunnel_e2e : public ::testing::TestWithParam<std::string> {
+protected:
+    static std::map<std::string, std::unique_ptr<stack>>& stacks() {
+        static std::map<std::string, std::unique_ptr<stack>> s;
+        return s;
+    }
+    static void TearDownTestSuite() { stacks().clear(); }
+
+    stack& s() {
+        auto& slot = stacks()[GetParam()];
+        if (!slot) {
+            slot = std::make_unique<stack>();
+            slot->token = slot->server.create_tunnel("app");
+            std::vector<std::string> extra;
+            if (GetParam() == "1.1") extra.push_back("--no-protocol-2");
+            slot->client = start_client(slot->server, slot->token, slot->target.url(), extra);
+            EXPECT_TRUE(slot->server.wait_connected("app")) << slot->client->output();
+            auto live = json::parse(slot->server.admin("GET", "/api/tunnels/app").body).at("live");
+            EXPECT_EQ(live.at("protocol").as_string(), GetParam());
+        }
+        return *slot;
+    }
+
+    http_result through(const std::string& method, const std::string& path, const std::string& body = {},
+                        std::vector<std::pair<std::string, std::string>> headers = {}) {
+        http_call c;
+        c.method = method;
+        c.target = "/t/app" + path;
+        c.body = body;
+        c.headers = std::move(headers);
+        return http_request(s().server.port(), c);
+    }
+};
+
+TEST_P(tunnel_e2e, get_with_query_by_path_prefix) {
+    auto r = through("GET", "/echo/items?id=42&q=a%20b");
+    ASSERT_EQ(r.status, 200u) << r.error << r.body;
+    auto v = json::parse(r.body);
+    EXPECT_EQ(v.at("method").as_string(), "GET");
+    EXPECT_EQ(v.at("target").as_string(), "/echo/items?id=42&q=a%20b");
+    EXPECT_EQ(v.at("headers").at("x-forwarded-proto").as_string(), "http");
+}
+
+TEST_P(tunnel_e2e, get_by_host_subdomain) {
+    http_call c;
+    c.target = "/echo/host?x=1";
+    c.host = "app.localhost:" + std::to_string(s().server.port());
+    auto r = http_request(s().server.port(), c);
+    ASSERT_EQ(r.status, 200u) << r.error << r.body;
+    EXPECT_EQ(json::parse(r.body).at("target").as_string(), "/echo/host?x=1");
+}
+
+TEST_P(tunnel_e2e, methods_with_bodies) {
+    for (std::string method : {"POST", "PUT", "DELETE", "PATCH"}) {
+        SCOPED_TRACE(method);
+        auto r = through(method, "/echo", R"({"message":"héllo"})", {{"Content-Type", "application/json"}});
+        ASSERT_EQ(r.status, 200u) << r.error << r.body;
+        auto v = json::parse(r.body);
+        EXPECT_EQ(v.at("method").as_string(), method);
+        EXPECT_EQ(v.at("body").as_string(), R"({"message":"héllo"})");
+        EXPECT_EQ(v.at("headers").at("content-type").as_string(), "application/json");
+    }
+}
+
+TEST_P(tunnel_e2e, status_and_headers_are_preserved) {
+    auto r = through("GET", "/status/418");
+    EXPECT_EQ(r.status, 418u);
+    EXPECT_EQ(r.body, "status 418");
+    auto c = through("GET", "/cookies");
+    ASSERT_EQ(c.status, 200u);
+    auto cookies = c.all("set-cookie");
+    if (GetParam() == "2") EXPECT_EQ(cookies.size(), 2u);  // protocol 1.1 can carry only the first
+    else EXPECT_EQ(cookies.size(), 1u);
+    EXPECT_EQ(cookies.at(0), "a=1; Path=/");
+}
+
+TEST_P(tunnel_e2e, large_binary_bodies_are_byte_exact) {
+    if (GetParam() != "2") GTEST_SKIP() << "protocol 1.1 carries only UTF-8 text bodies";
+    const std::size_t size = 4 * 1024 * 1024;
+    auto down = through("GET", "/bytes?size=" + std::to_string(size));
+    ASSERT_EQ(down.status, 200u) << down.error;
+    EXPECT_EQ(down.body.size(), size);
+    EXPECT_TRUE(down.body == deterministic_bytes(size)) << "download differs";
+
+    auto payload = deterministic_bytes(size, 11);
+    auto up = through("POST", "/echo-body", payload, {{"Content-Type", "application/octet-stream"}});
+    ASSERT_EQ(up.status, 200u) << up.error;
+    EXPECT_EQ(up.body.size(), size);
+    EXPECT_TRUE(up.body == payload) << "upload/echo differs";
+}
+
+TEST_P(tunnel_e2e, binary_response_over_1_1_is_a_clear_error) {
+    if (GetParam() != "1.1") GTEST_SKIP();
+    auto r = through("GET", "/bytes?size=64");
+    EXPECT_EQ(r.status, 502u);
+    EXPECT_NE(r.body.find("UTF-8"), std::string::npos) << r.body;
+}
+
+TEST_P(tunnel_e2e, sse_events_arrive_as_the_target_sends_them) {
+    std::vector<timed_chunk> chunks;
+    http_call c;
+    c.target = "/t/app/sse?count=5&interval_ms=200";
+    auto started = std::chrono::steady_clock::now();
+    auto r = http_request_streamed(s().server.port(), c, chunks);
+    ASSERT_EQ(r.status, 200u) << r.error;
+    EXPECT_EQ(r.header("content-type"), "text/event-stream");
+    std::string expected;
+    for (int i = 0; i < 5; ++i) expected += "data: {\"index\": " + std::to_string(i) + "}\n\n";
+    EXPECT_EQ(r.body, expected);
+    // Buffering would deliver everything at once at the end; streaming spreads
+    // arrivals over the 4 × 200 ms the target took. Slowness only widens it.
+    ASSERT_GE(chunks.size(), 5u);
+    auto spread = std::chrono::duration_cast<std::chrono::milliseconds>(chunks.back().at - chunks.front().at);
+    EXPECT_GE(spread.count(), 600) << "events were not streamed";
+    auto first = std::chrono::duration_cast<std::chrono::milliseconds>(chunks.front().at - started);
+    EXPECT_LT(first.count(), spread.count()) << "first event held back";
+}
+
+TEST_P(tunnel_e2e, slow_target_gives_504) {
+    auto r = through("GET", "/slow?ms=5000");
+    EXPECT_EQ(r.status, 504u) << r.body;
+}
+
+TEST_P(tunnel_e2e, request_log_records_exchanges) {
+    auto r = through("GET", "/echo/logged", {}, {{"Authorization", "Bearer secret-value"}});
+    ASSERT_EQ(r.status, 200u);
+    bool found = false;
+    for (int i = 0; i < 100 && !found; ++i) {
+        auto logs = json::parse(s().server.admin("GET", "/api/tunnels/app/logs?limit=50").body);
+        for (const auto& l : logs.at("logs").as_array()) {
+            if (l.at("path").as_string() != "/echo/logged") continue;
+            found = true;
+            EXPECT_EQ(l.at("status_code").as_int64(), 200);
+            EXPECT_EQ(l.at("request_headers").at("authorization").as_string(), "[REDACTED]");
+        }
+        if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer flushes every second
+    }
+    EXPECT_TRUE(found);
+}
+
+INSTANTIATE_TEST_SUITE_P(protocols, tunnel_e2e, ::testing::Values("2", "1.1"),
+                         [](const auto& info) { return info.param == "2" ? std::string("v2") : std::string("v1_1"); });
+
+}  // namespace
+}  // namespace tunely::test

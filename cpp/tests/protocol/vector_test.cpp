@@ -1,0 +1,107 @@
+// Runs every vector of spec/vectors/ through the codecs: valid frames decode to
+// the expected canonical message and survive a round trip; invalid frames give
+// exactly the expected error.
+#include <gtest/gtest.h>
+
+#include "canonical.hpp"
+#include "tunely/core/error.hpp"
+#include "tunely/protocol/v1_codec.hpp"
+#include "tunely/protocol/v2_codec.hpp"
+#include "vector_loader.hpp"
+
+namespace tunely {
+namespace json = boost::json;
+
+namespace {
+
+std::string name_of(const json::value& v) { return std::string(v.at("name").as_string()); }
+
+bool compare_numbers_loosely(const json::value& a, const json::value& b) {
+    if (a.is_number() && b.is_number()) return a.to_number<double>() == b.to_number<double>();
+    if (a.is_object() && b.is_object()) {
+        const auto& ao = a.get_object();
+        const auto& bo = b.get_object();
+        if (ao.size() != bo.size()) return false;
+        for (const auto& kv : ao) {
+            auto* other = bo.if_contains(kv.key());
+            if (!other || !compare_numbers_loosely(kv.value(), *other)) return false;
+        }
+        return true;
+    }
+    if (a.is_array() && b.is_array()) {
+        const auto& aa = a.get_array();
+        const auto& ba = b.get_array();
+        if (aa.size() != ba.size()) return false;
+        for (std::size_t i = 0; i < aa.size(); ++i)
+            if (!compare_numbers_loosely(aa[i], ba[i])) return false;
+        return true;
+    }
+    return a == b;
+}
+
+}  // namespace
+
+TEST(vector_loader, rejects_missing_and_empty_vector_sets) {
+    EXPECT_THROW(test::load_vectors("does-not-exist.json", "1.1"), std::exception);
+    EXPECT_THROW(test::load_vectors("v1.json", "2"), std::exception);  // wrong protocol tag
+}
+
+TEST(protocol_v1_vectors, decode_as_specified) {
+    auto vectors = test::load_vectors("v1.json", "1.1");
+    std::size_t valid = 0, invalid = 0;
+    for (const auto& v : vectors) {
+        SCOPED_TRACE(name_of(v));
+        auto text = std::string(v.at("text").as_string());
+        auto decoded = protocol::v1::decode(text);
+        if (v.at("valid").as_bool()) {
+            ++valid;
+            ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+            auto got = test::canonical(*decoded);
+            EXPECT_TRUE(compare_numbers_loosely(got, v.at("message")))
+                << "got      " << json::serialize(got) << "\nexpected "
+                << json::serialize(v.at("message"));
+            auto again = protocol::v1::decode(protocol::v1::encode(*decoded));
+            ASSERT_TRUE(again.has_value());
+            EXPECT_EQ(*again, *decoded) << "encode/decode round trip changed the message";
+        } else {
+            ++invalid;
+            ASSERT_FALSE(decoded.has_value()) << "decoded although invalid";
+            EXPECT_EQ(std::string(error_code_name(static_cast<error>(decoded.error().value()))),
+                      std::string(v.at("error").as_string()));
+        }
+    }
+    EXPECT_GT(valid, 0u);
+    EXPECT_GT(invalid, 0u);
+}
+
+TEST(protocol_v2_vectors, decode_as_specified) {
+    auto vectors = test::load_vectors("v2.json", "2");
+    std::size_t valid = 0, invalid = 0;
+    for (const auto& v : vectors) {
+        SCOPED_TRACE(name_of(v));
+        auto bytes = test::hex_to_bytes(v.at("hex").as_string());
+        auto decoded = protocol::v2::decode(bytes);
+        if (v.at("valid").as_bool()) {
+            ++valid;
+            ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+            auto got = test::canonical(*decoded);
+            EXPECT_TRUE(compare_numbers_loosely(got, v.at("message")))
+                << "got      " << json::serialize(got) << "\nexpected "
+                << json::serialize(v.at("message"));
+            auto* canonical = v.as_object().if_contains("canonical");
+            if (!canonical || canonical->as_bool()) {
+                EXPECT_EQ(test::bytes_to_hex(protocol::v2::encode(*decoded)),
+                          test::bytes_to_hex(bytes));
+            }
+        } else {
+            ++invalid;
+            ASSERT_FALSE(decoded.has_value()) << "decoded although invalid";
+            EXPECT_EQ(std::string(error_code_name(static_cast<error>(decoded.error().value()))),
+                      std::string(v.at("error").as_string()));
+        }
+    }
+    EXPECT_GT(valid, 0u);
+    EXPECT_GT(invalid, 0u);
+}
+
+}  // namespace tunely
