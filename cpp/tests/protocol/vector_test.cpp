@@ -3,6 +3,9 @@
 // exactly the expected error.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "canonical.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/protocol/v1_codec.hpp"
@@ -44,6 +47,10 @@ bool compare_numbers_loosely(const json::value& a, const json::value& b) {
 TEST(vector_loader, rejects_missing_and_empty_vector_sets) {
     EXPECT_THROW(test::load_vectors("does-not-exist.json", "1.1"), std::exception);
     EXPECT_THROW(test::load_vectors("v1.json", "2"), std::exception);  // wrong protocol tag
+    auto empty = std::filesystem::temp_directory_path() / "tunely-empty-vectors.json";
+    std::ofstream(empty) << R"({"protocol":"1.1","vectors":[]})";
+    EXPECT_THROW(test::load_vectors_from(empty.string(), "1.1"), std::runtime_error);
+    std::filesystem::remove(empty);
 }
 
 TEST(protocol_v1_vectors, decode_as_specified) {

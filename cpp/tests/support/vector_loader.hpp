@@ -10,8 +10,7 @@
 
 namespace tunely::test {
 
-inline boost::json::array load_vectors(const std::string& file, const std::string& protocol) {
-    std::string path = std::string(TUNELY_SPEC_DIR) + "/vectors/" + file;
+inline boost::json::array load_vectors_from(const std::string& path, const std::string& protocol) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot open vector file " + path);
     std::stringstream ss;
@@ -22,6 +21,10 @@ inline boost::json::array load_vectors(const std::string& file, const std::strin
     auto vectors = doc.at("vectors").as_array();
     if (vectors.empty()) throw std::runtime_error(path + ": no vectors found");
     return vectors;
+}
+
+inline boost::json::array load_vectors(const std::string& file, const std::string& protocol) {
+    return load_vectors_from(std::string(TUNELY_SPEC_DIR) + "/vectors/" + file, protocol);
 }
 
 inline std::string hex_to_bytes(std::string_view hex) {
