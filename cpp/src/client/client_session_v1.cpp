@@ -109,6 +109,7 @@ private:
         auto [wec, wn] = co_await http::async_write(*conn, req, as_tuple_awaitable);
         (void)wn;
         beast::flat_buffer buffer;
+        buffer.reserve(64 * 1024);  // else Beast reads 512 bytes at a time from an empty buffer
         http::response_parser<http::empty_body> header;
         header.body_limit(boost::none);
         if (head_request) header.skip(true);
@@ -172,13 +173,15 @@ private:
         headers.erase("content-length");
         outbox_.push_text(v1::encode(v1::stream_start{id, static_cast<int>(status), std::move(headers)}));
         http::response_parser<http::buffer_body> parser(std::move(header));
-        std::vector<char> chunk(16 * 1024);
+        constexpr std::size_t chunk_bytes = 16 * 1024;
+        // Not zero-filled: every byte is written by the read before it is used.
+        auto chunk = std::make_unique_for_overwrite<char[]>(chunk_bytes);
         std::string pending;
         std::int64_t sequence = 0;
         std::optional<std::string> failure;
         while (!parser.is_done()) {
-            parser.get().body().data = chunk.data();
-            parser.get().body().size = chunk.size();
+            parser.get().body().data = chunk.get();
+            parser.get().body().size = chunk_bytes;
             auto [ec, n] = co_await http::async_read_some(conn, buffer, parser, as_tuple_awaitable);
             (void)n;
             if (ec == http::error::need_buffer) ec = {};
@@ -187,7 +190,7 @@ private:
                 failure = "Target stream broken: " + ec.message();
                 break;
             }
-            pending.append(chunk.data(), chunk.size() - parser.get().body().size);
+            pending.append(chunk.get(), chunk_bytes - parser.get().body().size);
             auto ready = complete_utf8_prefix(pending);
             if (!is_valid_utf8(std::string_view(pending).substr(0, ready))) {
                 failure = "Target stream is not UTF-8";

@@ -232,6 +232,7 @@ private:
         }
 
         beast::flat_buffer buffer;
+        buffer.reserve(v2_max_data_payload);  // else Beast reads 512 bytes at a time from an empty buffer
         http::response_parser<http::buffer_body> parser;
         parser.body_limit(boost::none);
         if (head_request) parser.skip(true);
@@ -246,15 +247,33 @@ private:
         }
         auto& res = parser.get();
         summary.status = res.result_int();
+        // Not zero-filled: every byte is written by the read before it is used.
+    auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
+        // Body bytes that arrived with the head travel inside RESPONSE: a small
+        // response is one message instead of two.
+        std::string first;
+        if (!parser.is_done() && buffer.size() > 0) {
+            res.body().data = chunk.get();
+            res.body().size = v2_max_data_payload;
+            auto [fec, fn] = co_await http::async_read_some(*conn, buffer, parser, as_tuple_awaitable);
+            (void)fn;
+            if (fec == http::error::need_buffer) fec = {};
+            if (fec || st->cancelled) {
+                if (!st->cancelled) fail(*st, error::target_error, "Target response broken: " + fec.message(), summary);
+                done();
+                co_return;
+            }
+            first.assign(chunk.get(), v2_max_data_payload - res.body().size);
+            st->send_credit -= static_cast<std::int64_t>(first.size());
+        }
         v2::response head{st->id, parser.is_done(), static_cast<std::uint16_t>(res.result_int()),
-                          response_fields(res.base())};
+                          response_fields(res.base()), std::move(first)};
         outbox_.push_binary(v2::encode(head));
 
-        std::vector<char> chunk(v2_max_data_payload);
         bool ok = true;
         while (!parser.is_done()) {
-            res.body().data = chunk.data();
-            res.body().size = chunk.size();
+            res.body().data = chunk.get();
+            res.body().size = v2_max_data_payload;
             auto [bec, bn] = co_await http::async_read_some(*conn, buffer, parser, as_tuple_awaitable);
             (void)bn;
             if (bec == http::error::need_buffer) bec = {};
@@ -263,8 +282,8 @@ private:
                 ok = false;
                 break;
             }
-            auto got = chunk.size() - res.body().size;
-            if (!co_await send_data(*st, std::string_view(chunk.data(), got), parser.is_done())) {
+            auto got = v2_max_data_payload - res.body().size;
+            if (!co_await send_data(*st, std::string_view(chunk.get(), got), parser.is_done())) {
                 ok = false;
                 break;
             }

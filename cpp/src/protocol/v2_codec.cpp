@@ -98,6 +98,15 @@ std::error_code read_reset_message(cursor& in, std::string& out) {
     return {};
 }
 
+// With flag_body the rest of the frame is body bytes; without it, nothing may follow.
+std::error_code read_inline_body(cursor& in, std::uint8_t flags, std::string& body) {
+    if (!(flags & flag_body)) return in.at_end() ? std::error_code() : make_error_code(error::malformed_frame);
+    auto rest = in.rest();
+    if (rest.size() > v2_max_data_payload) return make_error_code(error::frame_too_large);
+    body.assign(rest);
+    return {};
+}
+
 result<frame> decode_open(cursor& in, stream_id id, std::uint8_t flags) {
     open f;
     f.id = id;
@@ -111,7 +120,7 @@ result<frame> decode_open(cursor& in, stream_id id, std::uint8_t flags) {
     if (!is_field_value(f.target) || f.target.find(' ') != std::string::npos)
         return make_error_code(error::invalid_field);
     if (auto ec = read_header_block(in, f.target.size(), f.headers)) return ec;
-    if (!in.at_end()) return make_error_code(error::malformed_frame);
+    if (auto ec = read_inline_body(in, flags, f.body)) return ec;
     return f;
 }
 
@@ -123,7 +132,7 @@ result<frame> decode_response(cursor& in, stream_id id, std::uint8_t flags) {
     if (!in.ok()) return make_error_code(error::malformed_frame);
     if (f.status < 100 || f.status > 999) return make_error_code(error::invalid_field);
     if (auto ec = read_header_block(in, 0, f.headers)) return ec;
-    if (!in.at_end()) return make_error_code(error::malformed_frame);
+    if (auto ec = read_inline_body(in, flags, f.body)) return ec;
     return f;
 }
 
@@ -155,12 +164,17 @@ void put_header_block(std::string& out, const header_list& headers, std::size_t 
 
 std::uint8_t end_flag(bool end_stream) { return end_stream ? flag_end_stream : 0; }
 
+std::uint8_t head_flags(bool end_stream, const std::string& body) {
+    if (body.size() > v2_max_data_payload) throw std::length_error("inline body too large");
+    return static_cast<std::uint8_t>(end_flag(end_stream) | (body.empty() ? 0 : flag_body));
+}
+
 struct encoder {
     std::string& out;
 
     void operator()(const open& f) {
         if (f.method.empty() || f.method.size() > 255) throw std::length_error("bad method length");
-        put_header(out, frame_type::open, end_flag(f.end_stream), f.id);
+        put_header(out, frame_type::open, head_flags(f.end_stream, f.body), f.id);
         put(out, f.timeout_ms, 4);
         put(out, f.method.size(), 1);
         out += f.method;
@@ -168,11 +182,13 @@ struct encoder {
         put(out, f.target.size(), 2);
         out += f.target;
         put_header_block(out, f.headers, f.target.size());
+        out += f.body;
     }
     void operator()(const response& f) {
-        put_header(out, frame_type::response, end_flag(f.end_stream), f.id);
+        put_header(out, frame_type::response, head_flags(f.end_stream, f.body), f.id);
         put(out, f.status, 2);
         put_header_block(out, f.headers, 0);
+        out += f.body;
     }
     void operator()(const data& f) {
         if (f.bytes.size() > v2_max_data_payload) throw std::length_error("DATA payload too large");

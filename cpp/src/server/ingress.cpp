@@ -1,5 +1,6 @@
 #include "ingress.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -49,10 +50,14 @@ awaitable<void> relay_request_body(std::shared_ptr<upload> state, beast::tcp_str
                                    std::shared_ptr<exchange> x) {
     http::request_parser<http::buffer_body> parser(std::move(header));
     parser.body_limit(boost::none);  // streamed: no whole-body limit here (1.1 sessions cap it)
-    std::vector<char> chunk(chunk_size);
+    // Not zero-filled: every byte is written by the read before it is used.
+    auto chunk = std::make_unique_for_overwrite<char[]>(chunk_size);
+    // Beast sizes each socket read by the buffer's free capacity (512 bytes for
+    // an empty one): give it room for whole chunks while a body streams.
+    buffer.reserve(chunk_size);
     for (;;) {
-        parser.get().body().data = chunk.data();
-        parser.get().body().size = chunk.size();
+        parser.get().body().data = chunk.get();
+        parser.get().body().size = chunk_size;
         auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, as_tuple_awaitable);
         (void)n;
         if (ec == http::error::need_buffer) ec = {};
@@ -60,9 +65,9 @@ awaitable<void> relay_request_body(std::shared_ptr<upload> state, beast::tcp_str
             x->cancel(make_error_code(error::stream_cancelled));
             break;
         }
-        std::size_t got = chunk.size() - parser.get().body().size;
+        std::size_t got = chunk_size - parser.get().body().size;
         if (got > 0) {
-            std::string_view bytes(chunk.data(), got);
+            std::string_view bytes(chunk.get(), got);
             keep_start(state->start, bytes);
             if (auto werr = co_await x->write_body(bytes)) {
                 x->cancel(werr);
@@ -75,6 +80,7 @@ awaitable<void> relay_request_body(std::shared_ptr<upload> state, beast::tcp_str
             break;
         }
     }
+    buffer.shrink_to_fit();  // idle keep-alive connections keep no large buffer
     state->done = true;
     state->finished.notify();
 }
@@ -181,13 +187,27 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
         }
         res.keep_alive(keep_alive);
         http::response_serializer<http::buffer_body> sr{res};
-        auto [hec, hn] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
-        (void)hn;
-        bool ok = !hec;
-        if (ok && bodyless) {
+        bool ok = true;
+        if (bodyless) {
+            auto [hec, hn] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
+            (void)hn;
+            ok = !hec;
             if (response->has_body) x->cancel(make_error_code(error::stream_cancelled));
-        } else if (ok) {
+        } else {
+            // The first DATA usually follows RESPONSE in the same read: let the
+            // session deliver it, so a small response leaves in one write.
+            if (x->buffered_bytes() == 0 && !x->finished())
+                co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
             for (;;) {
+                if (!sr.is_header_done() && x->buffered_bytes() == 0 && !x->finished()) {
+                    // A stream (SSE…): the caller gets the head now, not with the first event.
+                    auto [hec, hn] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
+                    (void)hn;
+                    if (hec) {
+                        ok = false;
+                        break;
+                    }
+                }
                 auto chunk = co_await x->read_body();
                 if (!chunk) {  // stream broke after the head: the caller sees a cut connection
                     failure = error_text(chunk.error(), domain);
@@ -196,9 +216,10 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
                 }
                 auto& bytes = *chunk;
                 if (bytes) keep_start(rec.response_body_start, *bytes);
+                const bool last = !bytes || x->body_complete();
                 res.body().data = bytes ? bytes->data() : nullptr;
                 res.body().size = bytes ? bytes->size() : 0;
-                res.body().more = bytes.has_value();
+                res.body().more = !last;
                 auto [wec, wn] = co_await http::async_write(stream, sr, as_tuple_awaitable);
                 (void)wn;
                 if (wec == http::error::need_buffer) wec = {};
@@ -208,7 +229,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
                     ok = false;
                     break;
                 }
-                if (!bytes) break;
+                if (last) break;
             }
         }
         keep_alive = ok && keep_alive && up->complete;

@@ -152,8 +152,19 @@ private:
     void handle(v2::response& f) {
         auto x = find(f.id);
         if (!x) return;  // unknown, finished or another session's stream: ignored
-        response_head head{f.status, std::move(f.headers), !f.end_stream};
-        x->deliver_head(std::move(head));
+        auto n = static_cast<std::int64_t>(f.body.size());
+        if (n > x->receive_credit) {
+            reset(f.id, v2::reset_code::flow_control, "window exceeded");
+            x->fail(make_error_code(error::flow_control_violation));
+            return;
+        }
+        const bool has_body = !f.end_stream || n > 0;
+        x->deliver_head(response_head{f.status, std::move(f.headers), has_body});
+        if (n > 0) {
+            x->receive_credit -= n;
+            info_.bytes_out += n;
+            x->deliver_body(std::move(f.body), f.end_stream);
+        }
         if (f.end_stream) forget(f.id);
     }
 

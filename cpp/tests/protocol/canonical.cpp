@@ -103,11 +103,13 @@ json::value canonical(const protocol::v2::frame& f) {
                 o["method"] = x.method;
                 o["target"] = x.target;
                 o["headers"] = pairs(x.headers);
+                o["data_hex"] = bytes_to_hex(x.body);
             } else if constexpr (std::is_same_v<T, v2::response>) {
                 o["stream_id"] = x.id;
                 o["end_stream"] = x.end_stream;
                 o["status"] = x.status;
                 o["headers"] = pairs(x.headers);
+                o["data_hex"] = bytes_to_hex(x.body);
             } else if constexpr (std::is_same_v<T, v2::data>) {
                 o["stream_id"] = x.id;
                 o["end_stream"] = x.end_stream;

@@ -70,6 +70,7 @@ asio::awaitable<http_result> exchange(asio::io_context& ioc, std::uint16_t port,
         co_return out;
     }
     beast::flat_buffer buffer;
+    buffer.reserve(64 * 1024);
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
     if (req.method() == http::verb::head) parser.skip(true);

@@ -16,7 +16,7 @@ inline constexpr std::size_t v2_max_data_payload = 64u * 1024;
 inline constexpr std::size_t v2_max_head_bytes = 64u * 1024;  // target + header names and values
 inline constexpr std::size_t v2_max_headers = 256;
 inline constexpr std::size_t v2_max_frame_size = v2_frame_header_size + 4 + 1 + 255 + 2 + 2 +
-                                                 v2_max_head_bytes + 4 * v2_max_headers;
+                                                 v2_max_head_bytes + 4 * v2_max_headers + v2_max_data_payload;
 inline constexpr std::size_t v2_max_reset_message = 1024;
 inline constexpr std::uint32_t v2_initial_window = 256u * 1024;
 inline constexpr std::uint32_t v2_max_window = 16u * 1024 * 1024;

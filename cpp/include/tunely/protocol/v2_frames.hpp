@@ -23,6 +23,9 @@ enum class frame_type : std::uint8_t {
 };
 
 inline constexpr std::uint8_t flag_end_stream = 0x01;
+// On OPEN and RESPONSE: the bytes after the header block are the first body
+// bytes (a small body travels with its head in one message).
+inline constexpr std::uint8_t flag_body = 0x02;
 
 // Why a stream was reset. Values are wire values: never renumber.
 enum class reset_code : std::uint16_t {
@@ -44,6 +47,7 @@ struct open {
     std::string method;
     std::string target;  // origin-form: path + optional ?query, starts with '/'
     header_list headers;
+    std::string body;  // first body bytes, carried inline (flag_body); counts against credit
     bool operator==(const open&) const = default;
 };
 
@@ -52,6 +56,7 @@ struct response {
     bool end_stream = false;  // no response body follows
     std::uint16_t status = 0;
     header_list headers;
+    std::string body;  // first body bytes, carried inline (flag_body); counts against credit
     bool operator==(const response&) const = default;
 };
 

@@ -60,6 +60,8 @@ public:
     bool finished() const noexcept { return failed_ || ended_; }
     bool head_delivered() const noexcept { return head_.has_value() || head_taken_; }
     std::size_t buffered_bytes() const noexcept { return buffered_bytes_; }
+    // The whole response body has arrived and been read.
+    bool body_complete() const noexcept { return ended_ && body_.empty(); }
 
     // Counters for the request log and the tunnel's totals.
     std::int64_t bytes_in = 0;   // request body bytes sent towards the client
