@@ -47,7 +47,7 @@ protected:
 
     void send_ping() override { outbox_.push_text(v1::encode(v1::ping{})); }
 
-    void abandon_all() override {
+    void on_ended() override {
         for (auto& [id, c] : calls_) {
             c->cancelled = true;
             if (c->target) c->target->cancel();

@@ -58,7 +58,7 @@ protected:
 
     void send_ping() override { outbox_.push_binary(v2::encode(v2::ping{++pings_})); }
 
-    void abandon_all() override {
+    void on_ended() override {
         auto all = std::move(streams_);
         streams_.clear();
         for (auto& [id, st] : all) st->abort();
@@ -66,7 +66,7 @@ protected:
 
 private:
     void handle(v2::open& f) {
-        if (closed_ || streams_.count(f.id)) return;
+        if (ended() || streams_.count(f.id)) return;
         auto st = std::make_shared<client_stream>(channel_->get_executor());
         st->id = f.id;
         st->body_ended = f.end_stream;
@@ -135,13 +135,8 @@ private:
             if (st.cancelled) co_return false;
             auto n = std::min({bytes.size(), v2_max_data_payload, static_cast<std::size_t>(st.send_credit)});
             bool end = last && n == bytes.size();
-            auto header = v2::encode_data_header(st.id, end);
-            std::string frame;
-            frame.reserve(header.size() + n);
-            frame.append(header.data(), header.size());
-            frame.append(bytes.data(), n);
             st.send_credit -= static_cast<std::int64_t>(n);
-            outbox_.push_binary(std::move(frame));
+            outbox_.push_binary(v2::encode_data(st.id, bytes.substr(0, n), end));
             bytes.remove_prefix(n);
         } while (!bytes.empty());
         co_return true;

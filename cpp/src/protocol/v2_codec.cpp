@@ -293,3 +293,17 @@ std::array<char, 6> encode_data_header(stream_id id, bool end_stream) noexcept {
 }
 
 }  // namespace tunely::protocol::v2
+
+namespace tunely::protocol::v2 {
+
+std::string encode_data(stream_id id, std::string_view bytes, bool end_stream) {
+    if (bytes.size() > v2_max_data_payload) throw std::length_error("DATA payload too large");
+    auto header = encode_data_header(id, end_stream);
+    std::string frame;
+    frame.reserve(header.size() + bytes.size());
+    frame.append(header.data(), header.size());
+    frame.append(bytes);
+    return frame;
+}
+
+}  // namespace tunely::protocol::v2

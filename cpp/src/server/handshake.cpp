@@ -164,9 +164,9 @@ awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stre
     (void)co_await ctx.store.run(
         [&](store::store& st) { st.record_connected(info.domain, std::chrono::system_clock::now()); });
 
-    co_await s->run();
+    auto reason = co_await s->run();
     ctx.registry.remove(info.domain, s.get());
-    spdlog::info("tunnel {} disconnected ({})", info.domain, remote);
+    spdlog::info("tunnel {} disconnected ({}): {}", info.domain, remote, reason);
 }
 
 }  // namespace tunely::server

@@ -26,9 +26,9 @@ public:
     using session::session;
 
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
-        if (closed() || outbox_.closing()) return make_error_code(error::tunnel_disconnected);
+        if (closed()) return make_error_code(error::tunnel_disconnected);
         auto id = generate_uuid();
-        auto x = std::make_shared<exchange>(get_executor(), weak_from_this(), std::move(head));
+        auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
         ids_[x.get()] = id;
         pending_.emplace(id, pending{x, {}});
         ++info_.requests;

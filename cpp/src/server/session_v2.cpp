@@ -22,7 +22,7 @@ public:
     using session::session;
 
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
-        if (closed() || outbox_.closing() || draining_) return make_error_code(error::tunnel_disconnected);
+        if (closed() || draining_) return make_error_code(error::tunnel_disconnected);
         auto id = next_id_;
         next_id_ += 2;  // server-opened streams are odd
         v2::open f;
@@ -39,7 +39,7 @@ public:
         } catch (const std::length_error&) {
             return make_error_code(error::headers_too_large);
         }
-        auto x = std::make_shared<exchange>(get_executor(), weak_from_this(), std::move(head));
+        auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
         x->send_credit = v2_initial_window;
         x->receive_credit = v2_initial_window;
         streams_.emplace(id, x);
@@ -52,7 +52,7 @@ public:
     std::size_t in_flight() const noexcept override { return streams_.size(); }
 
     awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
-        auto self = shared_from_this();
+        auto self = shared_from_this();  // keeps the session while this waits for credit
         if (!x.request().has_body) co_return std::error_code();
         do {
             auto id = id_of(x);
@@ -63,14 +63,9 @@ public:
             auto n = std::min({bytes.size(), v2_max_data_payload,
                                static_cast<std::size_t>(x.send_credit)});
             bool end = last && n == bytes.size();
-            auto header = v2::encode_data_header(*id, end);
-            std::string frame;
-            frame.reserve(header.size() + n);
-            frame.append(header.data(), header.size());
-            frame.append(bytes.data(), n);
             x.send_credit -= static_cast<std::int64_t>(n);
             info_.bytes_in += static_cast<std::int64_t>(n);
-            outbox_.push_binary(std::move(frame));
+            outbox_.push_binary(v2::encode_data(*id, bytes.substr(0, n), end));
             bytes.remove_prefix(n);
         } while (!bytes.empty());
         co_return std::error_code();

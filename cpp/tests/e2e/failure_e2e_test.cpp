@@ -151,5 +151,20 @@ TEST(failure_e2e, rotate_token_drops_the_client_and_old_token_fails) {
     EXPECT_TRUE(server.wait_connected("rot")) << again->output();
 }
 
+TEST(failure_e2e, client_comes_back_after_a_server_restart) {
+    test_target target;
+    tunely_server_process server;
+    auto token = server.create_tunnel("back");
+    auto client = start_client(server, token, target.url());
+    ASSERT_TRUE(server.wait_connected("back")) << client->output();
+    server.restart();
+    // The client notices, backs off (0.2 s base in tests) and reconnects by itself.
+    ASSERT_TRUE(server.wait_connected("back", true, std::chrono::seconds(30))) << client->output();
+    EXPECT_TRUE(client->running());
+    auto r = get(server, "/t/back/echo/again");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_NE(client->output().find("reconnecting"), std::string::npos) << client->output();
+}
+
 }  // namespace
 }  // namespace tunely::test

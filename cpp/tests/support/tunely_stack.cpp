@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <random>
 #include <thread>
 
@@ -20,16 +22,27 @@ temp_dir::~temp_dir() {
     std::filesystem::remove_all(path, ec);
 }
 
-tunely_server_process::tunely_server_process(std::vector<std::string> extra_args) {
+tunely_server_process::tunely_server_process(std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)) {
+    start("0");
+}
+
+void tunely_server_process::start(const std::string& port) {
     std::vector<std::string> args{"server",     "--host",      "127.0.0.1",
-                                  "--port",     "0",           "--database",
+                                  "--port",     port,          "--database",
                                   "sqlite:///" + (dir_.path / "tunnels.db").string(),
                                   "--admin-key", test_admin_key, "--log-level", "debug"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     process_ = std::make_unique<child_process>(tunely_binary(), args);
-    auto port = process_->wait_for(R"(listening on http://[0-9.]+:([0-9]+))", std::chrono::seconds(20));
-    if (!port) throw std::runtime_error("tunely server did not start:\n" + process_->output());
-    port_ = static_cast<std::uint16_t>(std::stoi(*port));
+    auto bound = process_->wait_for(R"(listening on http://[0-9.]+:([0-9]+))", std::chrono::seconds(20));
+    if (!bound) throw std::runtime_error("tunely server did not start:\n" + process_->output());
+    port_ = static_cast<std::uint16_t>(std::stoi(*bound));
+}
+
+void tunely_server_process::restart() {
+    process_->signal(SIGTERM);
+    if (!process_->wait_exit(std::chrono::seconds(20))) throw std::runtime_error("server did not stop");
+    start(std::to_string(port_));
 }
 
 http_result tunely_server_process::admin(const std::string& method, const std::string& target,

@@ -23,6 +23,8 @@ struct temp_dir {
 class tunely_server_process {
 public:
     explicit tunely_server_process(std::vector<std::string> extra_args = {});
+    // Stops the server (SIGTERM) and starts it again on the same port and database.
+    void restart();
     std::uint16_t port() const noexcept { return port_; }
     child_process& process() { return *process_; }
     std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/ws/tunnel"; }
@@ -38,7 +40,10 @@ public:
                         std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
 
 private:
+    void start(const std::string& port);
+
     temp_dir dir_;
+    std::vector<std::string> extra_args_;
     std::unique_ptr<child_process> process_;
     std::uint16_t port_ = 0;
 };

@@ -17,7 +17,10 @@ result<frame> decode(std::string_view bytes) noexcept;
 // violations throw std::length_error since they are programming errors.
 std::string encode(const frame& f);
 
-// The 6-byte header of a DATA frame, so a body chunk can be sent without a copy.
+// The 6-byte header of a DATA frame.
 std::array<char, 6> encode_data_header(stream_id id, bool end_stream) noexcept;
+// A whole DATA frame from a view of the bytes (one copy, no intermediate frame
+// object). Precondition: bytes.size() <= v2_max_data_payload.
+std::string encode_data(stream_id id, std::string_view bytes, bool end_stream);
 
 }  // namespace tunely::protocol::v2

@@ -1,0 +1,58 @@
+#pragma once
+// The life of one tunnel WebSocket after authentication, shared by the server's
+// and the client's sessions: one writer (the outbox), one read loop handing
+// every message to on_frame(), and a heartbeat that pings every
+// `ping_interval` and drops the connection when nothing arrived for
+// `idle_timeout`. Protocol subclasses only translate frames.
+//
+// Not thread-safe: everything runs on the channel's executor.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/outbox.hpp"
+#include "tunely/transport/ws_channel.hpp"
+
+namespace tunely::transport {
+
+struct heartbeat_options {
+    std::chrono::milliseconds ping_interval{30'000};
+    std::chrono::milliseconds idle_timeout{90'000};
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    connection(std::shared_ptr<ws_channel> channel, heartbeat_options heartbeat);
+    virtual ~connection() = default;
+
+    executor get_executor() { return channel_->get_executor(); }
+
+    // Runs until the peer closes, a read or write fails, the heartbeat gives up
+    // or a queued close completes. on_ended() has run when it returns. Returns
+    // why the connection ended.
+    awaitable<std::string> run();
+    // Queues a close frame behind the frames already queued. Idempotent.
+    void close(std::uint16_t code, std::string reason);
+    bool ended() const noexcept { return ended_; }
+
+protected:
+    virtual void on_frame(std::string_view payload, bool text) = 0;
+    virtual void send_ping() = 0;
+    // The connection is over: fail or abandon whatever is in flight.
+    virtual void on_ended() = 0;
+
+    std::shared_ptr<ws_channel> channel_;
+    outbox outbox_;
+
+private:
+    awaitable<void> heartbeat();
+
+    heartbeat_options heartbeat_;
+    std::chrono::steady_clock::time_point last_seen_;
+    notifier stop_heartbeat_;
+    bool ended_ = false;
+    std::string end_reason_;
+};
+
+}  // namespace tunely::transport
