@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache mold pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev libboost-context1.81-dev
   libssl-dev zlib1g-dev libsqlite3-dev libsoci-dev libspdlog-dev libfmt-dev libcli11-dev
-  libtomlplusplus-dev libsodium-dev libgtest-dev libgmock-dev
+  libtomlplusplus-dev libsodium-dev libgtest-dev libgmock-dev bsdutils curl
 )
 
 missing=()

@@ -151,6 +151,34 @@ TEST(failure_e2e, rotate_token_drops_the_client_and_old_token_fails) {
     EXPECT_TRUE(server.wait_connected("rot")) << again->output();
 }
 
+TEST(failure_e2e, client_falls_back_to_1_1_when_the_server_offers_only_that) {
+    test_target target;
+    tunely_server_process server({"--no-protocol-2"});
+    auto client = start_client(server, server.create_tunnel("old"), target.url());
+    ASSERT_TRUE(server.wait_connected("old")) << client->output();
+    auto live = json::parse(server.admin("GET", "/api/tunnels/old").body).at("live");
+    EXPECT_EQ(live.at("protocol").as_string(), "1.1");
+    auto r = get(server, "/t/old/echo/fallback?q=1");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(json::parse(r.body).at("target").as_string(), "/echo/fallback?q=1");
+}
+
+TEST(failure_e2e, terminal_view_shows_status_and_one_line_per_request) {
+    test_target target;
+    tunely_server_process server;
+    auto token = server.create_tunnel("tty");
+    // script(1) gives the client a pseudo-terminal, as a user's shell would.
+    auto command = tunely_binary() + " connect --server " + server.ws_url() + " --token " + token + " --target " +
+                   target.url();
+    child_process client("/usr/bin/script", {"-qfec", command, "/dev/null"});
+    ASSERT_TRUE(server.wait_connected("tty")) << client.output();
+    EXPECT_TRUE(client.wait_for("Session Status", std::chrono::seconds(10)).has_value()) << client.output();
+    auto r = get(server, "/t/tty/status/404");
+    EXPECT_EQ(r.status, 404u);
+    EXPECT_TRUE(client.wait_for(R"(GET +/status/404 .*404.* ms)", std::chrono::seconds(10)).has_value())
+        << client.output();
+}
+
 TEST(failure_e2e, client_comes_back_after_a_server_restart) {
     test_target target;
     tunely_server_process server;
