@@ -25,8 +25,9 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# PostgreSQL and MariaDB run for the duration of the suite (throw-away data).
 test-cpp: build
-	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)
+	./scripts/with-test-databases.sh sh -c 'cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)'
 
 bench: deps build
 	./bench/run.sh

@@ -20,6 +20,16 @@ target_link_libraries(soci::core INTERFACE ${SOCI_CORE_LIBRARY} ${CMAKE_DL_LIBS}
 add_library(soci::sqlite3 INTERFACE IMPORTED)
 target_link_libraries(soci::sqlite3 INTERFACE ${SOCI_SQLITE3_LIBRARY} soci::core SQLite::SQLite3)
 
+find_package(PostgreSQL REQUIRED)
+find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql REQUIRED)
+add_library(soci::postgresql INTERFACE IMPORTED)
+target_link_libraries(soci::postgresql INTERFACE ${SOCI_POSTGRESQL_LIBRARY} soci::core PostgreSQL::PostgreSQL)
+
+pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
+find_library(SOCI_MYSQL_LIBRARY soci_mysql REQUIRED)
+add_library(soci::mysql INTERFACE IMPORTED)
+target_link_libraries(soci::mysql INTERFACE ${SOCI_MYSQL_LIBRARY} soci::core PkgConfig::MARIADB)
+
 if(TUNELY_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

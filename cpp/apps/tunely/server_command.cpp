@@ -63,7 +63,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunn
 int run_server(const server_flags& f) {
     spdlog::set_level(spdlog::level::from_str(f.log_level));
     std::string problem;
-    auto url = parse_database_url(f.database, problem);
+    auto url = store::parse_database_url(f.database, problem);
     if (!url) {
         std::cerr << "error: --database: " << problem << "\n";
         return 2;
@@ -79,7 +79,7 @@ int run_server(const server_flags& f) {
         }
         db->migrate_to(db->latest_schema_version());
     } catch (const std::exception& e) {
-        std::cerr << "error: cannot open the database: " << e.what() << "\n";
+        std::cerr << "error: cannot open the database " << url->redacted << ": " << e.what() << "\n";
         return 1;
     }
 

@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "tunely/core/error.hpp"
+#include "tunely/store/database_url.hpp"
 #include "tunely/store/sqlite_store.hpp"
 
 #include <sqlite3.h>
@@ -36,6 +37,9 @@ class store_conformance : public ::testing::TestWithParam<backend> {
 protected:
     void SetUp() override {
         db = GetParam().make();
+        if (!db && !HasFailure()) GTEST_SKIP() << "run through scripts/with-test-databases.sh (make test does)";
+        ASSERT_TRUE(db) << "backend not configured";
+        db->migrate_to(0);  // server databases are shared between tests: start empty
         db->migrate_to(db->latest_schema_version());
     }
 
@@ -265,10 +269,31 @@ TEST_P(store_conformance, concurrent_writers) {
     EXPECT_EQ(db->query_request_logs({}).total, threads * per_thread);
 }
 
+// A server database from the environment (scripts/with-test-databases.sh sets
+// it; `make test` runs the suite through that script). Missing in CI is a
+// failure, not a skip.
+std::unique_ptr<store> from_env(const char* variable, backend_kind kind) {
+    const char* url = std::getenv(variable);
+    if (!url) {
+        if (std::getenv("CI")) ADD_FAILURE() << variable << " is not set in CI";
+        return nullptr;  // SetUp skips
+    }
+    std::string problem;
+    auto parsed = parse_database_url(url, problem);
+    if (!parsed || parsed->kind != kind) {
+        ADD_FAILURE() << variable << ": " << problem;
+        return nullptr;
+    }
+    return kind == backend_kind::postgresql ? open_postgresql_store(parsed->server) : open_mysql_store(parsed->server);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     backends, store_conformance,
-    ::testing::Values(backend{"sqlite_file", [] { return open_sqlite_store({temp_db_path().string(), 4}); }},
-                      backend{"sqlite_memory", [] { return open_sqlite_store({":memory:", 1}); }}),
+    ::testing::Values(
+        backend{"sqlite_file", [] { return open_sqlite_store({temp_db_path().string(), 4}); }},
+        backend{"sqlite_memory", [] { return open_sqlite_store({":memory:", 1}); }},
+        backend{"postgresql", [] { return from_env("TUNELY_TEST_POSTGRESQL_URL", backend_kind::postgresql); }},
+        backend{"mariadb", [] { return from_env("TUNELY_TEST_MYSQL_URL", backend_kind::mysql); }}),
     [](const auto& info) { return info.param.name; });
 
 TEST(sqlite_store, unwritable_path_is_store_unavailable) {

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -28,10 +29,11 @@ tunely_server_process::tunely_server_process(std::vector<std::string> extra_args
 }
 
 void tunely_server_process::start(const std::string& port) {
-    std::vector<std::string> args{"server",     "--host",      "127.0.0.1",
-                                  "--port",     port,          "--database",
-                                  "sqlite:///" + (dir_.path / "tunnels.db").string(),
+    std::vector<std::string> args{"server", "--host", "127.0.0.1", "--port", port,
                                   "--admin-key", test_admin_key, "--log-level", "debug"};
+    // A throw-away SQLite file unless the test names a database itself.
+    if (std::find(extra_args_.begin(), extra_args_.end(), "--database") == extra_args_.end())
+        args.insert(args.end(), {"--database", "sqlite:///" + (dir_.path / "tunnels.db").string()});
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     process_ = std::make_unique<child_process>(tunely_binary(), args);
     auto bound = process_->wait_for(R"(listening on http://[0-9.]+:([0-9]+))", std::chrono::seconds(20));
