@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "connect_command.hpp"
+#include "db_command.hpp"
 #include "server_command.hpp"
 #include "tunnel_command.hpp"
 #include "tunely/core/version.hpp"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
     tunely::app::add_server_command(app, exit_code);
     tunely::app::add_connect_command(app, exit_code);
     tunely::app::add_tunnel_command(app, exit_code);
+    tunely::app::add_db_command(app, exit_code);
     app.add_subcommand("version", "Print the version")->callback([] { std::cout << "tunely " << tunely::version << "\n"; });
     try {
         app.parse(argc, argv);

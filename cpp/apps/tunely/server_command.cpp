@@ -39,6 +39,7 @@ struct server_flags {
     std::size_t v1_max_body = 10 * 1024 * 1024;
     bool no_v2 = false;
     bool no_request_log = false;
+    bool no_migrate = false;
     std::string log_level = "info";
 };
 
@@ -77,7 +78,15 @@ int run_server(const server_flags& f) {
                       << db->latest_schema_version() << ")\n";
             return 1;
         }
-        db->migrate_to(db->latest_schema_version());
+        if (found < db->latest_schema_version()) {
+            if (f.no_migrate) {
+                std::cerr << "error: database schema version " << found << " is older than this build needs ("
+                          << db->latest_schema_version() << "); run `tunely db upgrade` or start without --no-migrate\n";
+                return 1;
+            }
+            db->migrate_to(db->latest_schema_version());
+            spdlog::info("database schema migrated {} → {}", found, db->latest_schema_version());
+        }
     } catch (const std::exception& e) {
         std::cerr << "error: cannot open the database " << url->redacted << ": " << e.what() << "\n";
         return 1;
@@ -189,6 +198,8 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_V1_MAX_BODY")->capture_default_str();
     cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
     cmd->add_flag("--no-request-log", f->no_request_log, "Do not record requests")->envname("TUNELY_NO_REQUEST_LOG");
+    cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
+        ->envname("TUNELY_NO_MIGRATE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
     cmd->callback([f, &exit_code] { exit_code = run_server(*f); });
 }

@@ -193,6 +193,13 @@ void sql_store::migrate_to(int target) {
     });
 }
 
+std::vector<store::migration_info> sql_store::migrations() {
+    int current = schema_version();
+    std::vector<migration_info> out;
+    for (const auto& m : dialect_.migrations) out.push_back({m.version, m.description, m.version <= current});
+    return out;
+}
+
 // --- tunnels ---
 
 std::optional<tunnel_record> sql_store::find_by(soci::session& sql, const char* column, const std::string& value) {

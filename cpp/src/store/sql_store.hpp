@@ -21,6 +21,7 @@ public:
     int schema_version() override;
     int latest_schema_version() const override;
     void migrate_to(int version) override;
+    std::vector<migration_info> migrations() override;
 
     std::vector<tunnel_record> list_tunnels() override;
     std::optional<tunnel_record> find_tunnel(std::string_view domain) override;

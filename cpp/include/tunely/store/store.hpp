@@ -29,6 +29,13 @@ public:
     // Throws std::system_error(error::schema_too_new) if the database is newer
     // than this build knows.
     virtual void migrate_to(int version) = 0;
+    // Every version this build knows, oldest first, with whether it is applied.
+    struct migration_info {
+        int version = 0;
+        std::string description;
+        bool applied = false;
+    };
+    virtual std::vector<migration_info> migrations() = 0;
 
     // --- tunnels ---
     virtual std::vector<tunnel_record> list_tunnels() = 0;  // newest first
