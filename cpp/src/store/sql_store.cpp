@@ -127,19 +127,31 @@ sql_store::sql_store(std::unique_ptr<soci::connection_pool> pool, dialect d)
 sql_store::~sql_store() = default;
 
 // Runs `fn` with a leased session and turns database errors into the store's
-// error contract (store_conflict / store_unavailable).
+// error contract (store_conflict / store_unavailable). A session whose server
+// went away (restart, network) is reconnected, and `fn` retried once on the
+// fresh connection: nothing of the failed attempt was committed, and the
+// store recovers by itself as soon as the database is back.
 template <class F>
 auto sql_store::with_session(F&& fn) {
-    try {
+    for (int attempt = 0;; ++attempt) {
         soci::session sql(*pool_);
-        return fn(sql);
-    } catch (const std::system_error&) {
-        throw;
-    } catch (const soci::soci_error& e) {
-        if (dialect_.is_unique_violation(e)) raise(error::store_conflict, e.get_error_message());
-        raise(error::store_unavailable, e.get_error_message());
-    } catch (const std::bad_cast&) {
-        raise(error::store_unavailable, "unexpected column type");
+        try {
+            return fn(sql);
+        } catch (const std::system_error&) {
+            throw;
+        } catch (const soci::soci_error& e) {
+            if (dialect_.is_unique_violation(e)) raise(error::store_conflict, e.get_error_message());
+            bool reconnected = false;
+            try {
+                sql.reconnect();
+                reconnected = true;
+            } catch (const soci::soci_error&) {  // still down: report the original error
+            }
+            if (reconnected && attempt == 0) continue;
+            raise(error::store_unavailable, e.get_error_message());
+        } catch (const std::bad_cast&) {
+            raise(error::store_unavailable, "unexpected column type");
+        }
     }
 }
 
