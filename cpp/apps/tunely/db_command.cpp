@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "database_url.hpp"
+#include "tunely/store/original_import.hpp"
 
 namespace tunely::app {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 struct db_flags {
     std::string database = "sqlite:///./data/tunnels.db";
     int to = -1;
+    std::string from;
 };
 
 // Opens the store named by the flags, runs `fn` and turns failures into an exit code.
@@ -81,6 +83,29 @@ void add_db_command(CLI::App& app, int& exit_code) {
         exit_code = with_store(*f, [](store::store& db) {
             std::cout << db.schema_version() << " (this build knows up to " << db.latest_schema_version() << ")\n";
             return 0;
+        });
+    });
+
+    auto* import = cmd->add_subcommand("import-tunely",
+                                       "Import tunnels from an original Tunely database (tokens keep working)");
+    database(import);
+    import->add_option("--from", f->from, "The original's database URL (sqlite:///path/tunnels.db)")->required();
+    import->callback([f, &exit_code] {
+        std::string problem;
+        auto from = store::parse_database_url(f->from, problem);
+        if (!from || from->kind != store::backend_kind::sqlite || from->sqlite_path == ":memory:") {
+            std::cerr << "error: --from: " << (from ? "this build imports from SQLite files (the original's default)" : problem)
+                      << "\n";
+            exit_code = 2;
+            return;
+        }
+        exit_code = with_store(*f, [&](store::store& db) {
+            if (db.schema_version() < db.latest_schema_version()) db.migrate_to(db.latest_schema_version());
+            auto report = store::import_original_tunnels(db, store::read_original_sqlite(from->sqlite_path));
+            std::cout << "imported " << report.imported << " tunnel(s), skipped " << report.skipped
+                      << " already present\n";
+            for (const auto& p : report.problems) std::cerr << "not imported: " << p << "\n";
+            return report.problems.empty() ? 0 : 1;
         });
     });
 

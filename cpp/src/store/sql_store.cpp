@@ -246,7 +246,7 @@ tunnel_record sql_store::create_tunnel(const new_tunnel& t) {
         sql << "SELECT COUNT(*) FROM tunnels WHERE domain = :d OR token_hash = :h", soci::into(clashes),
             soci::use(t.domain, "d"), soci::use(t.token_hash, "h");
         if (clashes > 0) raise(error::store_conflict, "domain or token already exists");
-        long long now = now_ms();
+        long long now = t.created_at ? to_ms(*t.created_at) : now_ms();
         sql << "INSERT INTO tunnels (domain, token_hash, name, description, mode, enabled, created_at, updated_at, "
                "total_requests, bytes_in, bytes_out) VALUES (:domain, :hash, :name, :description, :mode, 1, :created, "
                ":updated, 0, 0, 0)",

@@ -32,6 +32,7 @@ struct new_tunnel {
     std::string name;
     std::string description;
     std::string mode = "http";
+    std::optional<time_point> created_at;  // now when absent (set by imports)
 };
 
 // Absent fields are left unchanged.
