@@ -40,6 +40,8 @@ struct server_flags {
     bool no_v2 = false;
     bool no_request_log = false;
     bool no_migrate = false;
+    double log_retention_days = 30;
+    std::int64_t log_max_rows = 1'000'000;
     std::string log_level = "info";
 };
 
@@ -122,7 +124,11 @@ int run_server(const server_flags& f) {
     so.v1_max_body = f.v1_max_body;
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
     admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url});
-    auto log_writer = std::make_shared<server::request_log_writer>(ioc.get_executor(), *store);
+    server::log_writer_options lo;
+    lo.retention = std::chrono::duration_cast<std::chrono::hours>(
+        std::chrono::duration<double, std::ratio<86400>>(f.log_retention_days));
+    lo.max_rows = f.log_max_rows;
+    auto log_writer = std::make_shared<server::request_log_writer>(ioc.get_executor(), *store, lo);
     if (!f.no_request_log) {
         tunnels.on_exchange([log_writer](server::exchange_record r) { log_writer->submit(std::move(r)); });
         log_writer->start();
@@ -198,6 +204,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_V1_MAX_BODY")->capture_default_str();
     cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
     cmd->add_flag("--no-request-log", f->no_request_log, "Do not record requests")->envname("TUNELY_NO_REQUEST_LOG");
+    cmd->add_option("--log-retention-days", f->log_retention_days, "Delete request-log rows older than this")
+        ->envname("TUNELY_LOG_RETENTION_DAYS")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--log-max-rows", f->log_max_rows, "Keep at most this many request-log rows")
+        ->envname("TUNELY_LOG_MAX_ROWS")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
         ->envname("TUNELY_NO_MIGRATE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
