@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev libboost-context1.81-dev
   libssl-dev zlib1g-dev libsqlite3-dev libsoci-dev libspdlog-dev libfmt-dev libcli11-dev
   libtomlplusplus-dev libsodium-dev libgtest-dev libgmock-dev bsdutils curl
-  libpq-dev libmariadb-dev postgresql-15 mariadb-server mariadb-client
+  libpq-dev libmariadb-dev postgresql-15 mariadb-server mariadb-client prometheus-cpp-dev
 )
 
 missing=()

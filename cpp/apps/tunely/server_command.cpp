@@ -13,6 +13,7 @@
 #include "admin_key.hpp"
 #include "database_url.hpp"
 #include "tunely/admin/admin_api.hpp"
+#include "tunely/admin/metrics.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/server/http_connection.hpp"
 #include "tunely/server/request_log_writer.hpp"
@@ -123,16 +124,19 @@ int run_server(const server_flags& f) {
     so.auth_timeout = seconds(f.auth_timeout);
     so.v1_max_body = f.v1_max_body;
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
-    admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url});
+
     server::log_writer_options lo;
     lo.retention = std::chrono::duration_cast<std::chrono::hours>(
         std::chrono::duration<double, std::ratio<86400>>(f.log_retention_days));
     lo.max_rows = f.log_max_rows;
     auto log_writer = std::make_shared<server::request_log_writer>(ioc.get_executor(), *store, lo);
-    if (!f.no_request_log) {
-        tunnels.on_exchange([log_writer](server::exchange_record r) { log_writer->submit(std::move(r)); });
-        log_writer->start();
-    }
+    admin::metrics metrics(tunnels, f.no_request_log ? nullptr : log_writer);
+    tunnels.on_exchange([&metrics, log_writer, logging = !f.no_request_log](server::exchange_record r) {
+        metrics.observe(r);
+        if (logging) log_writer->submit(std::move(r));
+    });
+    if (!f.no_request_log) log_writer->start();
+    admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics});
 
     tcp::acceptor acceptor(ioc);
     try {

@@ -5,6 +5,7 @@
 
 #include "json_response.hpp"
 #include "tunnel_handlers.hpp"
+#include "tunely/admin/metrics.hpp"
 #include "tunely/core/token.hpp"
 
 namespace tunely::admin {
@@ -50,6 +51,12 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
     if (segs.size() == 1 && segs[0] == "health" && method == http::verb::get)
         co_return json_response(200, json::object{{"status", "healthy"},
                                                   {"connected_tunnels", server.connected_count()}});
+    if (segs.size() == 1 && segs[0] == "metrics" && method == http::verb::get && impl_->options.metrics) {
+        server::http_response res{http::status::ok, 11};
+        res.set(http::field::content_type, "text/plain; version=0.0.4");
+        res.body() = impl_->options.metrics->render();
+        co_return res;
+    }
     if (segs.size() == 1 && segs[0] == "healthz" && method == http::verb::get)
         co_return co_await h.healthz();
     if (segs.size() == 2 && segs[0] == "api" && segs[1] == "info" && method == http::verb::get) {

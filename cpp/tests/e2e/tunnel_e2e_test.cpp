@@ -161,6 +161,24 @@ TEST_P(tunnel_e2e, request_log_records_exchanges) {
     EXPECT_TRUE(found);
 }
 
+TEST_P(tunnel_e2e, metrics_count_exchanges) {
+    ASSERT_EQ(through("GET", "/status/201").status, 201u);
+    ASSERT_EQ(through("GET", "/status/503").status, 503u);
+    http_call c;
+    c.target = "/metrics";
+    auto m = http_request(s().server.port(), c);
+    ASSERT_EQ(m.status, 200u);
+    EXPECT_NE(m.body.find("tunely_connected_tunnels 1"), std::string::npos) << m.body;
+    auto count = [&](const std::string& cls) {
+        auto key = "tunely_ingress_requests_total{class=\"" + cls + "\"} ";
+        auto pos = m.body.find(key);
+        return pos == std::string::npos ? -1.0 : std::stod(m.body.substr(pos + key.size()));
+    };
+    EXPECT_GE(count("2xx"), 1.0) << m.body;
+    EXPECT_GE(count("5xx"), 1.0) << m.body;
+    EXPECT_NE(m.body.find("tunely_request_log_dropped_total 0"), std::string::npos) << m.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(protocols, tunnel_e2e, ::testing::Values("2", "1.1"),
                          [](const auto& info) { return info.param == "2" ? std::string("v2") : std::string("v1_1"); });
 

@@ -12,9 +12,12 @@
 
 namespace tunely::admin {
 
+class metrics;
+
 struct admin_options {
     secret admin_key;            // never empty in the standalone server (generated at first start)
     std::string public_ws_url;   // shown by /api/info, e.g. ws://tunnel.example.com/ws/tunnel
+    admin::metrics* metrics = nullptr;  // served at GET /metrics when set
 };
 
 class admin_api {

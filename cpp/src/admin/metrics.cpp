@@ -1,0 +1,83 @@
+#include "tunely/admin/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <array>
+
+namespace tunely::admin {
+
+struct metrics::impl {
+    server::tunnel_server& server;
+    std::shared_ptr<server::request_log_writer> log_writer;
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+
+    prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                            .Name("tunely_ingress_requests_total")
+                                                            .Help("Exchanges served through ingress, by status class")
+                                                            .Register(*registry);
+    std::array<prometheus::Counter*, 6> by_class{};  // 0 = failed before a status, 1xx … 5xx
+    prometheus::Counter& bytes_in = prometheus::BuildCounter()
+                                        .Name("tunely_ingress_request_bytes_total")
+                                        .Help("Request body bytes sent into tunnels")
+                                        .Register(*registry)
+                                        .Add({});
+    prometheus::Counter& bytes_out = prometheus::BuildCounter()
+                                         .Name("tunely_ingress_response_bytes_total")
+                                         .Help("Response body bytes received from tunnels")
+                                         .Register(*registry)
+                                         .Add({});
+    prometheus::Histogram& duration =
+        prometheus::BuildHistogram()
+            .Name("tunely_ingress_request_duration_seconds")
+            .Help("Time from the request head to the end of the response")
+            .Register(*registry)
+            .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30});
+    prometheus::Gauge& connected = prometheus::BuildGauge()
+                                       .Name("tunely_connected_tunnels")
+                                       .Help("Tunnel sessions connected now")
+                                       .Register(*registry)
+                                       .Add({});
+    prometheus::Gauge& log_dropped = prometheus::BuildGauge()
+                                         .Name("tunely_request_log_dropped_total")
+                                         .Help("Request-log records dropped because the queue was full or the database failed")
+                                         .Register(*registry)
+                                         .Add({});
+    prometheus::Gauge& log_written = prometheus::BuildGauge()
+                                         .Name("tunely_request_log_written_total")
+                                         .Help("Request-log records written to the database")
+                                         .Register(*registry)
+                                         .Add({});
+
+    impl(server::tunnel_server& s, std::shared_ptr<server::request_log_writer> w) : server(s), log_writer(std::move(w)) {
+        static constexpr const char* classes[] = {"failed", "1xx", "2xx", "3xx", "4xx", "5xx"};
+        for (std::size_t i = 0; i < by_class.size(); ++i) by_class[i] = &requests.Add({{"class", classes[i]}});
+    }
+};
+
+metrics::metrics(server::tunnel_server& server, std::shared_ptr<server::request_log_writer> log_writer)
+    : impl_(std::make_unique<impl>(server, std::move(log_writer))) {}
+
+metrics::~metrics() = default;
+
+void metrics::observe(const server::exchange_record& r) {
+    auto cls = r.status >= 100 && r.status < 600 ? r.status / 100 : 0;
+    impl_->by_class[cls]->Increment();
+    impl_->bytes_in.Increment(static_cast<double>(r.bytes_in));
+    impl_->bytes_out.Increment(static_cast<double>(r.bytes_out));
+    impl_->duration.Observe(static_cast<double>(r.duration.count()) / 1000.0);
+}
+
+std::string metrics::render() {
+    impl_->connected.Set(static_cast<double>(impl_->server.connected_count()));
+    if (impl_->log_writer) {
+        impl_->log_dropped.Set(static_cast<double>(impl_->log_writer->dropped()));
+        impl_->log_written.Set(static_cast<double>(impl_->log_writer->written()));
+    }
+    return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+}  // namespace tunely::admin
