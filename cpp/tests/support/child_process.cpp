@@ -94,6 +94,16 @@ std::optional<int> child_process::wait_exit(std::chrono::milliseconds timeout) {
         auto r = ::waitpid(pid_, &status, WNOHANG);
         if (r == pid_) {
             exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            // Let the reader drain the pipe, so output() holds everything the child wrote.
+            auto drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            for (;;) {
+                {
+                    std::lock_guard lock(mutex_);
+                    if (eof_) break;
+                }
+                if (std::chrono::steady_clock::now() > drain_deadline) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
             return exit_code_;
         }
         if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
