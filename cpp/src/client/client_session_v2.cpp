@@ -70,6 +70,10 @@ private:
         auto st = std::make_shared<client_stream>(channel_->get_executor());
         st->id = f.id;
         st->body_ended = f.end_stream;
+        if (!f.body.empty()) {  // the first request-body bytes came inline (BODY flag)
+            st->receive_credit -= static_cast<std::int64_t>(f.body.size());
+            st->body.push_back(std::move(f.body));
+        }
         streams_.emplace(f.id, st);
         transport::spawn(channel_->get_executor(), serve(st, std::move(f)), "stream");
     }

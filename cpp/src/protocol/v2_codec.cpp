@@ -178,7 +178,7 @@ struct encoder {
         put(out, f.timeout_ms, 4);
         put(out, f.method.size(), 1);
         out += f.method;
-        if (f.target.size() > v2_max_head_bytes) throw std::length_error("target too long");
+        if (f.target.size() > 0xffff) throw std::length_error("target too long");  // u16 length field
         put(out, f.target.size(), 2);
         out += f.target;
         put_header_block(out, f.headers, f.target.size());

@@ -6,6 +6,7 @@
 #include "tunely/protocol/limits.hpp"
 #include "tunely/protocol/v1_codec.hpp"
 #include "tunely/protocol/v2_codec.hpp"
+#include "tunely/protocol/v2_errors.hpp"
 
 namespace tunely::protocol {
 namespace {
@@ -65,6 +66,36 @@ TEST(protocol_v2_codec, binary_data_round_trips) {
     auto r = v2::decode(v2::encode(v2::data{3, false, all}));
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(std::get<v2::data>(*r).bytes, all);
+}
+
+// Boundaries too large for the vector files (spec/PROTOCOL.md §3.4).
+TEST(protocol_v2_codec, limits_at_and_past_the_boundary) {
+    auto code_of = [](const std::string& bytes) {
+        auto r = v2::decode(bytes);
+        return r ? std::string("ok") : std::string(error_code_name(static_cast<error>(r.error().value())));
+    };
+    EXPECT_EQ(code_of(v2::encode(v2::data{1, true, std::string(v2_max_data_payload, 'd')})), "ok");
+
+    v2::response head{1, true, 200, {}, std::string(v2_max_data_payload, 'b')};
+    EXPECT_EQ(code_of(v2::encode(head)), "ok");
+    auto over = v2::encode(head) + "b";  // one inline byte too many
+    EXPECT_EQ(code_of(over), "frame_too_large");
+
+    v2::open open{1, true, 0, "GET", "/" + std::string(99, 't'), {{"x-fill", ""}}};
+    open.headers.fields()[0].value = std::string(v2_max_head_bytes - 100 - 6, 'v');  // target + name + value = 65 536
+    EXPECT_EQ(code_of(v2::encode(open)), "ok");
+    open.headers.fields()[0].value.push_back('v');
+    EXPECT_THROW(v2::encode(open), std::length_error);  // the encoder refuses what a peer must reject
+    auto bytes = v2::encode(v2::open{1, true, 0, "GET", "/" + std::string(99, 't'), {{"x-fill", "v"}}});
+    // Grow the one header value by hand to 65 537 bytes in total and fix its length field.
+    std::string value(v2_max_head_bytes - 100 - 6 + 1, 'v');
+    bytes.resize(bytes.size() - 1);
+    bytes[bytes.size() - 2] = static_cast<char>(value.size() >> 8);
+    bytes[bytes.size() - 1] = static_cast<char>(value.size() & 0xff);
+    bytes += value;
+    EXPECT_EQ(code_of(bytes), "headers_too_large");
+
+    EXPECT_EQ(code_of(std::string(v2_max_frame_size + 1, '\x03')), "frame_too_large");
 }
 
 TEST(protocol_v1_codec, oversized_message_is_rejected_before_parsing) {

@@ -13,7 +13,8 @@ inline error to_error(reset_code code) noexcept {
     case reset_code::cancel:
     case reset_code::refused: return error::stream_cancelled;
     case reset_code::flow_control: return error::flow_control_violation;
-    case reset_code::protocol_error: return error::malformed_frame;
+    // A peer's protocol error is the tunnel's failure, not the caller's bad request (502, not 400).
+    case reset_code::protocol_error: return error::target_error;
     default: return error::target_error;
     }
 }
