@@ -8,13 +8,13 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 JOBS      ?= $(shell nproc)
 TUNELY    := $(BUILD)/apps/tunely/tunely
 
-.PHONY: run test deps build test-cpp bench clean
+.PHONY: run test deps build test-cpp test-ts bench clean
 
 run: deps build
 	mkdir -p data
 	$(TUNELY) server --host $${TUNELY_HOST:-0.0.0.0} --port $${TUNELY_PORT:-8080}
 
-test: deps build test-cpp
+test: deps build test-cpp test-ts
 
 deps:
 	./scripts/install-deps.sh
@@ -28,6 +28,10 @@ build: $(BUILD)/build.ninja
 # PostgreSQL and MariaDB run for the duration of the suite (throw-away data).
 test-cpp: build
 	./scripts/with-test-databases.sh sh -c 'cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)'
+
+# The TypeScript SDK (typescript/): npm ci from the committed lock file, then vitest.
+test-ts:
+	cd typescript && npm ci --no-audit --no-fund && npm test
 
 bench: deps build
 	./bench/run.sh

@@ -11,6 +11,13 @@ packages=(
   libpq-dev libmariadb-dev postgresql-15 mariadb-server mariadb-client prometheus-cpp-dev
 )
 
+# Node.js ≥ 20 (with npm) comes with the machine image; Debian 12's own nodejs is 18, too old for the
+# TypeScript packages' pinned tools, so it is checked, not installed.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+  echo "error: Node.js 20 or newer is required for typescript/ (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,2 @@
+// Ordered header fields with repeats (set-cookie) kept: [name, value] pairs.
+export type HeaderList = Array<[string, string]>;

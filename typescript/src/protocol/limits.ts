@@ -1,0 +1,12 @@
+// Limits of both protocols (spec/PROTOCOL.md §2.10), mirrored from
+// cpp/include/tunely/protocol/limits.hpp.
+export const v1MaxMessageSize = 64 * 1024 * 1024;
+export const v2FrameHeaderSize = 6;
+export const v2MaxDataPayload = 64 * 1024;
+export const v2MaxHeadBytes = 64 * 1024;
+export const v2MaxHeaders = 256;
+export const v2MaxFrameSize = v2FrameHeaderSize + 4 + 1 + 255 + 2 + 2 + v2MaxHeadBytes + 4 * v2MaxHeaders + v2MaxDataPayload;
+export const v2MaxResetMessage = 1024;
+export const v2InitialWindow = 256 * 1024;
+export const v2MaxWindow = 16 * 1024 * 1024;
+export const capabilityV2 = 'tunely/2';
