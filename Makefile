@@ -29,9 +29,10 @@ build: $(BUILD)/build.ninja
 test-cpp: build
 	./scripts/with-test-databases.sh sh -c 'cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)'
 
-# The TypeScript SDK (typescript/): npm ci from the committed lock file, then vitest.
-test-ts:
-	cd typescript && npm ci --no-audit --no-fund && npm test
+# The TypeScript SDK (typescript/): npm ci from the committed lock file, then vitest
+# (unit, vectors, interop against the built C++ server, packed tarball).
+test-ts: build
+	cd typescript && npm ci --no-audit --no-fund && TUNELY_BIN=$(abspath $(TUNELY)) npm test
 
 bench: deps build
 	./bench/run.sh

@@ -62,7 +62,11 @@ TUNELY_PORT=$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$WORK/server.log" | 
 LOGGED_PORT=$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$WORK/server-log.log" | grep -o '[0-9]*$')
 token() { curl -s -X POST -H 'x-api-key: bench-key' -d "{\"domain\":\"$1\"}" "http://127.0.0.1:${2:-$TUNELY_PORT}/api/tunnels" \
   | sed 's/.*"token":"\(tun_[^"]*\)".*/\1/'; }
-T2=$(token bench2); T1=$(token bench1); TL=$(token benchlog "$LOGGED_PORT")
+T2=$(token bench2); T1=$(token bench1); TL=$(token benchlog "$LOGGED_PORT"); TS=$(token benchts)
+# The TypeScript client (typescript/, built here) on the same server: the SDK's figure against the C++ client.
+(cd typescript && npm ci --no-audit --no-fund --silent && npm run build --silent)
+node typescript/dist/bin.js connect --server "ws://127.0.0.1:$TUNELY_PORT/ws/tunnel" --token "$TS" \
+  --target "http://127.0.0.1:$TARGET_PORT" > "$WORK/client-ts.log" 2>&1 & PIDS+=($!)
 "$TUNELY" connect --server "ws://127.0.0.1:$TUNELY_PORT/ws/tunnel" --token "$T2" --target "http://127.0.0.1:$TARGET_PORT" \
   --log-level warn > "$WORK/client2.log" 2>&1 & CLIENT2_PID=$!; PIDS+=($CLIENT2_PID)
 "$TUNELY" connect --server "ws://127.0.0.1:$TUNELY_PORT/ws/tunnel" --token "$T1" --target "http://127.0.0.1:$TARGET_PORT" \
@@ -71,7 +75,8 @@ T2=$(token bench2); T1=$(token bench1); TL=$(token benchlog "$LOGGED_PORT")
   --log-level warn > "$WORK/client-log.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$LOGGED_PORT/t/benchlog/1k.txt" && \
-  curl -sf -o /dev/null "http://127.0.0.1:$TUNELY_PORT/t/bench2/1k.txt" && curl -sf -o /dev/null "http://127.0.0.1:$TUNELY_PORT/t/bench1/1k.txt" && break
+  curl -sf -o /dev/null "http://127.0.0.1:$TUNELY_PORT/t/bench2/1k.txt" && curl -sf -o /dev/null "http://127.0.0.1:$TUNELY_PORT/t/bench1/1k.txt" && \
+  curl -sf -o /dev/null "http://127.0.0.1:$TUNELY_PORT/t/benchts/1k.txt" && break
   sleep 0.1
 done
 
@@ -93,12 +98,14 @@ measure nginx   "http://127.0.0.1:$PROXY_PORT/1k.txt"
 measure tunely2 "http://127.0.0.1:$TUNELY_PORT/t/bench2/1k.txt"
 measure tunely1 "http://127.0.0.1:$TUNELY_PORT/t/bench1/1k.txt"
 measure tunely2log "http://127.0.0.1:$LOGGED_PORT/t/benchlog/1k.txt"
+measure ts2     "http://127.0.0.1:$TUNELY_PORT/t/benchts/1k.txt"
 printf '%-10s %12s %10s %10s %12s\n' path req/s p50_ms p99_ms vs_nginx
-for n in direct nginx tunely2 tunely1 tunely2log; do
+for n in direct nginx tunely2 tunely1 tunely2log ts2; do
   printf '%-10s %12s %10s %10s %12s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" \
     "$(awk -v a="${RPS[$n]}" -v b="${RPS[nginx]}" 'BEGIN {printf "%.2f", a/b}')"
 done
 
+echo "TypeScript client vs C++ client (protocol 2, same server): $(awk -v a="${RPS[ts2]}" -v b="${RPS[tunely2]}" 'BEGIN {printf "%.2f", a/b}')"
 echo "request log on/off (protocol 2): $(awk -v a="${RPS[tunely2log]}" -v b="${RPS[tunely2]}" 'BEGIN {printf "%.2f", a/b}')"
 logged_rows=$(curl -s -H 'x-api-key: bench-key' "http://127.0.0.1:$LOGGED_PORT/api/tunnels/benchlog/logs?limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/')
 echo "request log rows written during the run: $logged_rows"

@@ -1,6 +1,10 @@
-// The tunely package: protocol codecs now; the TunnelClient lands next (issue 4).
+// The tunely package: TunnelClient (the original SDK's API, protocol 1.1 and 2),
+// the protocol codecs, backoff, and the CLI's terminal view.
 export * from './errors.js';
 export * as v1 from './protocol/v1.js';
 export * as v2 from './protocol/v2.js';
 export * from './protocol/limits.js';
 export type { HeaderList } from './protocol/headers.js';
+export { TunnelClient, runTunnelClient, clientVersion, type TunnelClientOptions, type TunnelRequest } from './client.js';
+export { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
+export { TerminalView } from './terminal.js';

@@ -1,0 +1,94 @@
+// `tunely connect`: the original SDK CLI's flags (-s -t -T -r -f) plus the C++
+// CLI's --max-attempts and --no-protocol-2; the same env variables.
+// Exit codes as the C++ CLI: 0 stopped, 1 fatal error, 2 usage, 3 already connected.
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { TunnelClient, clientVersion } from './client.js';
+import { TunelyError } from './errors.js';
+import { TerminalView } from './terminal.js';
+
+function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function count(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+interface ConnectFlags {
+  server: string;
+  token?: string;
+  target: string;
+  reconnect: number;
+  force: boolean;
+  maxAttempts: number;
+  protocol2: boolean;
+}
+
+export async function connect(flags: ConnectFlags): Promise<number> {
+  if (!flags.token) {
+    process.stderr.write('error: --token is required (or TUNELY_TOKEN)\n');
+    return 2;
+  }
+  const view = new TerminalView(flags.server, flags.target, process.stdout.isTTY === true);
+  let client: TunnelClient;
+  try {
+    client = new TunnelClient({
+      serverUrl: flags.server, token: flags.token, targetUrl: flags.target, force: flags.force,
+      reconnectInterval: flags.reconnect * 1000, maxReconnectAttempts: flags.maxAttempts, protocol2: flags.protocol2,
+    });
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  client.onConnect = (domain) => view.connected(domain, client.protocolVersion ?? '1.1');
+  client.onDisconnect = () => view.disconnected('connection closed');
+  client.onReconnecting = (delay, attempt) => view.reconnecting(delay, attempt);
+  client.onRequest = (r) => view.request(r);
+  client.onError = (e) => {
+    if (!(e instanceof TunelyError)) view.error(e.message); // rejections are reported once, below
+  };
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130); // a second Ctrl-C ends at once
+    client.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await client.run();
+    return 0;
+  } catch (e) {
+    if (e instanceof TunelyError && e.code === 'connection_exists') {
+      view.error('this tunnel is already connected from another client; use --force to take over');
+      return 3;
+    }
+    view.error(e instanceof TunelyError ? `${e.code}: ${e.message}` : (e as Error).message);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function program(): Command {
+  const cli = new Command('tunely').version(clientVersion).description('Tunely tunnel client for Node');
+  cli
+    .command('connect')
+    .description('Connect a tunnel client to a server and forward to a target')
+    .addOption(new Option('-s, --server <url>', 'Tunnel server WebSocket URL').env('TUNELY_SERVER_URL').default('ws://localhost:8080/ws/tunnel'))
+    .addOption(new Option('-t, --token <token>', 'Tunnel token (tun_…)').env('TUNELY_TOKEN'))
+    .addOption(new Option('-T, --target <url>', 'Target service URL').env('TUNELY_TARGET_URL').default('http://localhost:8090'))
+    .addOption(new Option('-r, --reconnect <seconds>', 'Base reconnect delay in seconds (doubles, capped at 300)').env('TUNELY_RECONNECT').default(5).argParser(positiveNumber))
+    .addOption(new Option('-f, --force', 'Take over a tunnel that is connected elsewhere').env('TUNELY_FORCE').default(false))
+    .addOption(new Option('--max-attempts <n>', 'Give up after this many failed reconnects (0 = never)').env('TUNELY_MAX_ATTEMPTS').default(0).argParser(count))
+    .addOption(new Option('--no-protocol-2', 'Speak only protocol 1.1'))
+    .action(async (flags: ConnectFlags) => {
+      process.exitCode = await connect(flags);
+    });
+  return cli;
+}

@@ -1,0 +1,384 @@
+// TunnelClient: the original SDK's API (serverUrl, token, targetUrl,
+// reconnectInterval, maxReconnectAttempts, requestTimeout, force; onConnect,
+// onDisconnect, onRequest, onError; run(), stop()), speaking protocol 2 when
+// the server offers it and 1.1 otherwise (spec/PROTOCOL.md).
+import { Readable } from 'node:stream';
+import WebSocket from 'ws';
+
+import { backoffDelay, defaultBackoff } from './backoff.js';
+import { TunelyError } from './errors.js';
+import type { HeaderList } from './protocol/headers.js';
+import { capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
+import * as v1 from './protocol/v1.js';
+import * as v2 from './protocol/v2.js';
+import { Target, TargetError } from './target.js';
+
+export interface TunnelRequest {
+  method: string;
+  path: string;
+  status: number; // 0 when the exchange failed before a status
+  durationMs: number;
+  error?: string;
+}
+
+export interface TunnelClientOptions {
+  serverUrl: string;
+  token: string;
+  targetUrl: string;
+  reconnectInterval?: number; // ms, base of the backoff (5000)
+  maxReconnectAttempts?: number; // 0 = unlimited
+  requestTimeout?: number; // ms, when the server gives none (300000)
+  force?: boolean;
+  protocol2?: boolean; // offer protocol 2 (true)
+  pingInterval?: number; // ms (25000)
+  idleTimeout?: number; // ms: reconnect when nothing arrives this long (45000)
+  onConnect?: (domain: string) => void;
+  onDisconnect?: () => void;
+  onRequest?: (request: TunnelRequest) => void;
+  onError?: (error: Error) => void;
+  onReconnecting?: (delayMs: number, attempt: number) => void;
+}
+
+export const clientVersion = '0.2.0';
+
+interface Stream {
+  id: number;
+  abort: AbortController;
+  body?: Readable; // request body arriving as DATA
+  pendingCredit: number; // request bytes consumed, not yet granted back
+  sendCredit: number;
+  creditWaiters: Array<() => void>;
+  closed: boolean;
+}
+
+export class TunnelClient {
+  onConnect?: (domain: string) => void;
+  onDisconnect?: () => void;
+  onRequest?: (request: TunnelRequest) => void;
+  onError?: (error: Error) => void;
+
+  onReconnecting?: (delayMs: number, attempt: number) => void;
+
+  private readonly options: Required<Omit<TunnelClientOptions, 'onConnect' | 'onDisconnect' | 'onRequest' | 'onError' | 'onReconnecting'>>;
+  private ws?: WebSocket;
+  private connected = false;
+  private domain: string | null = null;
+  private protocol: '2' | '1.1' = '1.1';
+  private stopping = false;
+  private wake?: () => void;
+  private readonly target: Target;
+  private readonly streams = new Map<number, Stream>();
+  private readonly v1Calls = new Map<string, AbortController>();
+
+  constructor(options: TunnelClientOptions) {
+    this.options = {
+      reconnectInterval: 5000, maxReconnectAttempts: 0, requestTimeout: 300_000, force: false, protocol2: true,
+      pingInterval: 25_000, idleTimeout: 45_000, ...options,
+    };
+    this.onConnect = options.onConnect;
+    this.onDisconnect = options.onDisconnect;
+    this.onRequest = options.onRequest;
+    this.onError = options.onError;
+    this.onReconnecting = options.onReconnecting;
+    this.target = new Target(options.targetUrl);
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get tunnelDomain(): string | null {
+    return this.domain;
+  }
+
+  // "2" or "1.1" while connected, null otherwise.
+  get protocolVersion(): '2' | '1.1' | null {
+    return this.connected ? this.protocol : null;
+  }
+
+  // Runs until stop(), a rejection by the server (auth_failed or
+  // connection_exists: never retried automatically) or maxReconnectAttempts.
+  async run(): Promise<void> {
+    let failures = 0;
+    try {
+      while (!this.stopping) {
+        const outcome = await this.connectOnce();
+        if (this.stopping) break;
+        if (outcome.fatal) throw outcome.fatal;
+        if (outcome.authenticated) failures = 0;
+        if (this.options.maxReconnectAttempts > 0 && failures >= this.options.maxReconnectAttempts)
+          throw new TunelyError('tunnel_disconnected', `gave up after ${failures} reconnect attempts`);
+        const delay = backoffDelay({ ...defaultBackoff, baseMs: this.options.reconnectInterval }, failures);
+        failures++;
+        this.onReconnecting?.(delay, failures);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      await this.target.close().catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+    this.ws?.close(1000, 'Client stopping');
+  }
+
+  private report(error: Error): void {
+    this.onError?.(error);
+  }
+
+  private connectOnce(): Promise<{ authenticated: boolean; fatal?: TunelyError }> {
+    return new Promise((resolve) => {
+      let authenticated = false;
+      let fatal: TunelyError | undefined;
+      let protocol2 = false;
+      let lastSeen = Date.now();
+      const ws = new WebSocket(this.options.serverUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+      ws.binaryType = 'nodebuffer';
+      this.ws = ws;
+      // Heartbeat: a ping every pingInterval; a connection silent for idleTimeout is dropped (and retried).
+      const pinger = setInterval(() => {
+        if (!authenticated || ws.readyState !== WebSocket.OPEN) return;
+        ws.send(protocol2 ? v2.encode({ type: 'ping', opaque: BigInt(Date.now()) }) : v1.encode({ type: 'ping', timestamp: new Date().toISOString() }));
+      }, this.options.pingInterval);
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastSeen >= this.options.idleTimeout) ws.terminate();
+      }, Math.min(1000, this.options.idleTimeout / 4));
+
+      ws.on('open', () => {
+        const caps = this.options.protocol2 ? [capabilityV2] : [];
+        ws.send(v1.encode({ type: 'auth', token: this.options.token, client_version: clientVersion, force: this.options.force, capabilities: caps }));
+      });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        lastSeen = Date.now();
+        if (!authenticated) {
+          const m = isBinary ? undefined : v1.decode(data.toString('utf8'));
+          if (m?.ok && m.value.type === 'auth_ok') {
+            authenticated = true;
+            protocol2 = this.options.protocol2 && m.value.capabilities.includes(capabilityV2);
+            this.connected = true;
+            this.protocol = protocol2 ? '2' : '1.1';
+            this.domain = m.value.domain;
+            this.onConnect?.(m.value.domain);
+          } else if (m?.ok && m.value.type === 'auth_error') {
+            fatal = new TunelyError(m.value.code === 'connection_exists' ? 'connection_exists' : 'auth_failed', m.value.error);
+            ws.close(1000);
+          } else {
+            ws.terminate();
+          }
+          return;
+        }
+        if (protocol2) this.onFrameV2(ws, data, isBinary);
+        else if (!isBinary) this.onFrameV1(ws, data.toString('utf8'));
+      });
+      ws.on('ping', () => {
+        lastSeen = Date.now();
+      });
+      ws.on('error', (e) => {
+        if (!this.stopping) this.report(e);
+      });
+      ws.on('close', () => {
+        clearInterval(pinger);
+        clearInterval(watchdog);
+        for (const s of this.streams.values()) this.closeStream(s, true);
+        this.streams.clear();
+        for (const c of this.v1Calls.values()) c.abort();
+        this.v1Calls.clear();
+        if (this.connected) {
+          this.connected = false;
+          this.onDisconnect?.();
+        }
+        if (fatal) this.report(fatal);
+        resolve({ authenticated, fatal });
+      });
+    });
+  }
+
+  // ---- protocol 1.1 ----
+
+  private onFrameV1(ws: WebSocket, text: string): void {
+    const m = v1.decode(text);
+    if (!m.ok) return; // malformed frames are dropped; the session goes on
+    if (m.value.type === 'ping') ws.send(v1.encode({ type: 'pong', timestamp: m.value.timestamp }));
+    else if (m.value.type === 'request') void this.serveV1(ws, m.value);
+  }
+
+  private async serveV1(ws: WebSocket, r: v1.Request): Promise<void> {
+    const started = Date.now();
+    const abort = new AbortController();
+    this.v1Calls.set(r.id, abort);
+    const send = (m: v1.Message) => ws.readyState === WebSocket.OPEN && ws.send(v1.encode(m));
+    const fail = (status: number, error: string) => {
+      send({ type: 'response', id: r.id, status, headers: [], body: null, error, duration_ms: Date.now() - started });
+      this.onRequest?.({ method: r.method, path: r.path, status, durationMs: Date.now() - started, error });
+    };
+    try {
+      if (!r.path.startsWith('/')) return fail(400, "Path must start with '/'");
+      const timeout = r.timeout > 0 ? r.timeout * 1000 : this.options.requestTimeout;
+      const res = await this.target.call(r.method, r.path, r.headers, r.body, timeout, abort.signal);
+      const folded = foldForV1(res.headers).filter(([n]) => n.toLowerCase() !== 'content-length');
+      const contentType = res.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+      if (contentType.startsWith('text/event-stream')) {
+        send({ type: 'stream_start', id: r.id, status: res.status, headers: folded });
+        const decoder = new TextDecoder('utf-8', { fatal: true });
+        let sequence = 0;
+        let error: string | null = null;
+        try {
+          for await (const chunk of res.body) {
+            const text = decoder.decode(chunk as Buffer, { stream: true });
+            if (text) send({ type: 'stream_chunk', id: r.id, data: text, sequence: sequence++ });
+          }
+        } catch (e) {
+          error = `Target stream broken: ${(e as Error).message}`;
+        }
+        send({ type: 'stream_end', id: r.id, error, duration_ms: Date.now() - started, total_chunks: sequence });
+        this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+      } catch {
+        return fail(502, 'Target response is binary; protocol 1.1 carries only UTF-8 text');
+      }
+      send({ type: 'response', id: r.id, status: res.status, headers: folded, body: body.length ? text : null, error: null, duration_ms: Date.now() - started });
+      this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
+    } catch (e) {
+      if (e instanceof TargetError) fail(e.code === 'target_unavailable' ? 503 : e.code === 'target_timeout' ? 504 : 500, e.message);
+      else if (!abort.signal.aborted) fail(500, (e as Error).message);
+    } finally {
+      this.v1Calls.delete(r.id);
+    }
+  }
+
+  // ---- protocol 2 ----
+
+  private onFrameV2(ws: WebSocket, data: Buffer, isBinary: boolean): void {
+    if (!isBinary) return; // text after negotiation: ignored
+    const d = v2.decode(data);
+    if (!d.ok) return;
+    const f = d.value;
+    const s = 'streamId' in f ? this.streams.get(f.streamId) : undefined;
+    switch (f.type) {
+      case 'open':
+        if (!this.streams.has(f.streamId)) void this.serveV2(ws, f);
+        break;
+      case 'data':
+        if (s?.body) {
+          s.body.push(Buffer.from(f.bytes));
+          s.pendingCredit += f.bytes.length;
+          if (f.endStream) s.body.push(null);
+          this.maybeGrant(ws, s);
+        }
+        break;
+      case 'window':
+        if (s) {
+          s.sendCredit += f.increment;
+          for (const w of s.creditWaiters.splice(0)) w();
+        }
+        break;
+      case 'reset':
+        if (s) this.closeStream(s, true);
+        break;
+      case 'ping':
+        ws.send(v2.encode({ type: 'pong', opaque: f.opaque }));
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Returns request-body credit once half a window was consumed by the target.
+  private maybeGrant(ws: WebSocket, s: Stream): void {
+    if (s.closed || s.pendingCredit < v2InitialWindow / 2) return;
+    if (s.body && s.body.readableLength > v2InitialWindow / 2) return; // the target is slow: hold credit back
+    ws.send(v2.encode({ type: 'window', streamId: s.id, increment: s.pendingCredit }));
+    s.pendingCredit = 0;
+  }
+
+  private closeStream(s: Stream, abort: boolean): void {
+    if (s.closed) return;
+    s.closed = true;
+    if (abort) s.abort.abort();
+    for (const w of s.creditWaiters.splice(0)) w();
+    this.streams.delete(s.id);
+  }
+
+  private async serveV2(ws: WebSocket, f: v2.Open): Promise<void> {
+    const started = Date.now();
+    const s: Stream = { id: f.streamId, abort: new AbortController(), pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false };
+    this.streams.set(s.id, s);
+    const send = (frame: v2.Frame) => ws.readyState === WebSocket.OPEN && ws.send(v2.encode(frame));
+    let body: Readable | null = null;
+    if (!f.endStream || f.body.length) {
+      body = new Readable({ read: () => this.maybeGrant(ws, s) });
+      s.body = body;
+      if (f.body.length) body.push(Buffer.from(f.body));
+      if (f.endStream) body.push(null);
+    }
+    const summary: TunnelRequest = { method: f.method, path: f.target, status: 0, durationMs: 0 };
+    try {
+      const timeout = f.timeoutMs || this.options.requestTimeout;
+      const res = await this.target.call(f.method, f.target, f.headers, body, timeout, s.abort.signal);
+      summary.status = res.status;
+      send({ type: 'response', streamId: s.id, endStream: false, status: res.status, headers: res.headers, body: new Uint8Array(0) });
+      for await (const chunk of res.body) {
+        let bytes = chunk as Buffer;
+        while (bytes.length) {
+          while (s.sendCredit <= 0 && !s.closed) await new Promise<void>((r) => s.creditWaiters.push(r));
+          if (s.closed) throw new Error('stream reset');
+          const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
+          send({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) });
+          s.sendCredit -= n;
+          bytes = bytes.subarray(n);
+        }
+      }
+      send({ type: 'data', streamId: s.id, endStream: true, bytes: new Uint8Array(0) });
+    } catch (e) {
+      if (!s.closed) {
+        const code = e instanceof TargetError ? e.code : 'target_error';
+        summary.error = (e as Error).message;
+        send({ type: 'reset', streamId: s.id, code: v2.resetCodes[code === 'target_unavailable' ? 'target_unavailable' : code === 'target_timeout' ? 'target_timeout' : 'target_error'], message: summary.error });
+        if (!summary.status) summary.status = code === 'target_unavailable' ? 503 : code === 'target_timeout' ? 504 : 502;
+      }
+    } finally {
+      this.closeStream(s, false);
+      summary.durationMs = Date.now() - started;
+      this.onRequest?.(summary);
+    }
+  }
+}
+
+// Protocol 1.1 header maps: repeats joined with ", " (cookie "; "), set-cookie keeps the first.
+export function foldForV1(headers: HeaderList): HeaderList {
+  const out: HeaderList = [];
+  for (const [n, v] of headers) {
+    const existing = out.find(([o]) => o.toLowerCase() === n.toLowerCase());
+    if (!existing) out.push([n, v]);
+    else if (n.toLowerCase() !== 'set-cookie') existing[1] += (n.toLowerCase() === 'cookie' ? '; ' : ', ') + v;
+  }
+  return out;
+}
+
+export async function runTunnelClient(serverUrl: string, token: string, targetUrl: string, reconnectInterval = 5000): Promise<void> {
+  const client = new TunnelClient({ serverUrl, token, targetUrl, reconnectInterval });
+  const stop = () => client.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await client.run();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

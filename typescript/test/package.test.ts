@@ -1,0 +1,106 @@
+// The packed tarball: `npm pack`, install it into an empty directory (offline,
+// from the npm cache `npm ci` filled), run its `tunely connect` against the real
+// C++ server and serve a request through it.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { TunelyServer, spawnAndWait, startTarget, stopProcess, type TestTarget } from './support/stack.js';
+
+const packageDir = resolve(import.meta.dirname, '..');
+
+// A consumer app depending on the tarball. Its lock file pins the tarball and
+// the package's runtime dependencies exactly as our lock file does, so
+// `npm ci --offline` installs it from the cache `npm ci` filled: no network.
+const consumerManifest = { name: 'app', version: '1.0.0', private: true, type: 'module', dependencies: { tunely: 'file:tunely.tgz' } };
+
+interface LockEntry { version: string; resolved?: string; integrity?: string; dependencies?: Record<string, string> }
+
+function consumerLock(tarballIntegrity: string) {
+  const ours = JSON.parse(readFileSync(join(packageDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; dependencies: Record<string, string> };
+  const packages: Record<string, LockEntry | object> = {
+    '': { name: 'app', version: '1.0.0', dependencies: consumerManifest.dependencies },
+    'node_modules/tunely': { version: manifest.version, resolved: 'file:tunely.tgz', integrity: tarballIntegrity, bin: manifest.bin, dependencies: manifest.dependencies },
+  };
+  const pending = Object.keys(manifest.dependencies);
+  while (pending.length) {
+    const name = pending.pop()!;
+    const entry = ours.packages[`node_modules/${name}`];
+    if (!entry) throw new Error(`${name} missing from package-lock.json`);
+    if (packages[`node_modules/${name}`]) continue;
+    packages[`node_modules/${name}`] = entry;
+    pending.push(...Object.keys(entry.dependencies ?? {}));
+  }
+  return { name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
+}
+
+describe('npm pack tarball', () => {
+  const work = mkdtempSync(join(tmpdir(), 'tunely-pack-'));
+  const server = new TunelyServer();
+  let target: TestTarget;
+  let bin: string;
+
+  beforeAll(async () => {
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: packageDir, encoding: 'utf8' })) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
+    const tarball = join(work, packed[0]!.filename);
+    const paths = packed[0]!.files.map((f) => f.path);
+    expect(paths).toContain('dist/bin.js');
+    expect(paths).toContain('dist/index.d.ts');
+    expect(paths.some((p) => p.startsWith('src/') || p.startsWith('test/'))).toBe(false);
+    const app = join(work, 'app');
+    mkdirSync(app);
+    copyFileSync(tarball, join(app, 'tunely.tgz'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify(consumerManifest));
+    writeFileSync(join(app, 'package-lock.json'), JSON.stringify(consumerLock(packed[0]!.integrity)));
+    execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: app, encoding: 'utf8' });
+    bin = join(app, 'node_modules', '.bin', 'tunely');
+    target = await startTarget();
+    await server.start(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server.dispose();
+    await target?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('exposes the SDK to an ESM consumer with type declarations', () => {
+    const app = join(work, 'app');
+    writeFileSync(join(app, 'check.mjs'), "import { TunnelClient, runTunnelClient, errorCodes } from 'tunely';\n" +
+      "console.log(typeof TunnelClient, typeof runTunnelClient, errorCodes.includes('connection_exists'));\n");
+    expect(execFileSync('node', ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim()).toBe('function function true');
+    expect(readFileSync(join(app, 'node_modules/tunely/dist/index.d.ts'), 'utf8')).toContain('TunnelClient');
+  });
+
+  it('its CLI connects, serves a request, and refuses a duplicate with exit code 3', async () => {
+    expect(existsSync(bin)).toBe(true);
+    const domain = `pack-${randomBytes(4).toString('hex')}`;
+    const token = await server.createTunnel(domain);
+    const args = ['connect', '-s', server.wsUrl, '-t', token, '-T', target.url, '-r', '0.2'];
+    const cli = spawnAndWait(bin, args, /connected: tunnel '([^']+)'/, 20_000);
+    try {
+      expect((await cli.matched)[1]).toBe(domain);
+      const res = await fetch(`${server.url}/t/${domain}/json?via=tarball`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { query: Record<string, string> }).query).toEqual({ via: 'tarball' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(cli.output()).toMatch(/GET \/json\?via=tarball 200 \d+ ms/);
+
+      let code: number | null = null;
+      try {
+        execFileSync(bin, args, { encoding: 'utf8', stdio: 'pipe', timeout: 20_000 });
+        code = 0;
+      } catch (e) {
+        code = (e as { status: number }).status;
+        expect(String((e as { stderr: string }).stderr)).toContain('already connected');
+      }
+      expect(code).toBe(3);
+    } finally {
+      await stopProcess(cli.child);
+    }
+  });
+});
