@@ -8,11 +8,14 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "admin_key.hpp"
 #include "database_url.hpp"
 #include "tunely/admin/admin_api.hpp"
+#include "tunely/admin/console_files.hpp"
+#include "tunely/admin/traffic_window.hpp"
 #include "tunely/admin/metrics.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/server/http_connection.hpp"
@@ -33,6 +36,7 @@ struct server_flags {
     std::string ws_path = "/ws/tunnel";
     std::string admin_key;
     std::string public_url;
+    std::string console_dir;  // empty: look for admin-console/dist
     double request_timeout = 300;
     double ping_interval = 30;
     double idle_timeout = 90;
@@ -45,6 +49,33 @@ struct server_flags {
     std::int64_t log_max_rows = 1'000'000;
     std::string log_level = "info";
 };
+
+// The console build: --console-dir when given (an error if unusable), else
+// admin-console/dist under the working directory or the source tree the binary
+// was built in (build/apps/tunely/tunely → ../../../admin-console/dist).
+std::optional<admin::console_files> find_console(const std::string& flag, bool& fatal) {
+    namespace fs = std::filesystem;
+    std::string problem;
+    fatal = false;
+    if (!flag.empty()) {
+        auto c = admin::console_files::load(flag, problem);
+        if (!c) {
+            std::cerr << "error: --console-dir: " << problem << "\n";
+            fatal = true;
+        }
+        return c;
+    }
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    for (fs::path dir : {fs::path("admin-console/dist"), exe.parent_path() / "../../../admin-console/dist"}) {
+        if (auto c = admin::console_files::load(dir, problem)) {
+            spdlog::info("admin console: {} ({} files) at /admin/", fs::weakly_canonical(dir, ec).string(), c->file_count());
+            return c;
+        }
+    }
+    spdlog::info("admin console not built (admin-console/dist): /admin/ answers 404");
+    return std::nullopt;
+}
 
 std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); }
 
@@ -131,12 +162,18 @@ int run_server(const server_flags& f) {
     lo.max_rows = f.log_max_rows;
     auto log_writer = std::make_shared<server::request_log_writer>(ioc.get_executor(), *store, lo);
     admin::metrics metrics(tunnels, f.no_request_log ? nullptr : log_writer);
-    tunnels.on_exchange([&metrics, log_writer, logging = !f.no_request_log](server::exchange_record r) {
+    admin::traffic_window traffic;
+    tunnels.on_exchange([&metrics, &traffic, log_writer, logging = !f.no_request_log](server::exchange_record r) {
         metrics.observe(r);
+        traffic.observe(r, std::chrono::system_clock::now());
         if (logging) log_writer->submit(std::move(r));
     });
     if (!f.no_request_log) log_writer->start();
-    admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics});
+    bool console_fatal = false;
+    auto console = find_console(f.console_dir, console_fatal);
+    if (console_fatal) return 2;
+    admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics, &traffic,
+                                                         console ? &*console : nullptr});
 
     tcp::acceptor acceptor(ioc);
     try {
@@ -196,6 +233,8 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--admin-key", f->admin_key, "Admin API key (generated and stored at first start if absent)")
         ->envname("TUNELY_ADMIN_KEY");
     cmd->add_option("--public-url", f->public_url, "Public WebSocket URL shown by /api/info")->envname("TUNELY_PUBLIC_URL");
+    cmd->add_option("--console-dir", f->console_dir, "Admin console build served at /admin/ (default: admin-console/dist)")
+        ->envname("TUNELY_CONSOLE_DIR");
     cmd->add_option("--request-timeout", f->request_timeout, "Seconds to wait for a response head")
         ->envname("TUNELY_REQUEST_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--ping-interval", f->ping_interval, "Seconds between heartbeats")

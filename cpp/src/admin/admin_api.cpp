@@ -3,8 +3,10 @@
 #include <boost/url.hpp>
 #include <spdlog/spdlog.h>
 
+#include "console_handlers.hpp"
 #include "json_response.hpp"
 #include "tunnel_handlers.hpp"
+#include "tunely/admin/console_files.hpp"
 #include "tunely/admin/metrics.hpp"
 #include "tunely/core/token.hpp"
 
@@ -69,6 +71,11 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
                                                   {"websocket_url", ws},
                                                   {"protocols", json::array{"1.1", "2"}}});
     }
+    if (!segs.empty() && segs[0] == "admin") {
+        if (method != http::verb::get && method != http::verb::head) co_return detail_response(405, "Method not allowed");
+        if (!impl_->options.console) co_return console_not_built();
+        co_return impl_->options.console->serve(parsed->path(), method == http::verb::head);
+    }
     if (segs.empty() || segs[0] != "api") co_return detail_response(404, "Not found");
 
     // DELETE /api/tunnels/{domain} may also be authorised by the tunnel's own token.
@@ -78,6 +85,11 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
             co_return co_await h.remove(segs[2], std::string(token));
     }
     if (!admin) co_return detail_response(401, "Invalid or missing API key");
+
+    console_handlers console{server, impl_->options.traffic};
+    const query_lookup lookup = query;  // a named object: no temporaries inside co_await (g++ 12)
+    if (segs.size() == 2 && segs[1] == "requests" && method == http::verb::get) co_return co_await console.requests(lookup);
+    if (segs.size() == 2 && segs[1] == "stats" && method == http::verb::get) co_return co_await console.stats(lookup);
 
     if (segs.size() >= 2 && segs[1] == "tunnels") {
         if (segs.size() == 2) {

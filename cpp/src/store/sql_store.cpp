@@ -368,6 +368,7 @@ log_page sql_store::query_request_logs(const log_query& q) {
         // Every filter is always present with a neutral value when unused, so
         // one statement text serves all combinations.
         int has_domain = q.domain ? 1 : 0, has_method = q.method ? 1 : 0, has_path = q.path_contains ? 1 : 0;
+        int failures = q.failures_only ? 1 : 0;
         std::string domain = q.domain.value_or(""), method = upper(q.method.value_or(""));
         std::string pattern = contains_pattern(q.path_contains.value_or(""));
         int status_lo = q.status_class ? *q.status_class * 100 : 0;
@@ -378,19 +379,20 @@ log_page sql_store::query_request_logs(const log_query& q) {
         const std::string where =
             " FROM tunnel_request_logs WHERE (:hd = 0 OR tunnel_domain = :d) AND status_code >= :slo AND "
             "status_code <= :shi AND (:hm = 0 OR UPPER(method) = :m) AND (:hp = 0 OR path LIKE :p ESCAPE '!') AND "
-            "timestamp >= :since AND timestamp <= :until";
+            "timestamp >= :since AND timestamp <= :until AND "
+            "(:fo = 0 OR status_code >= 500 OR status_code < 100 OR error <> '')";
         log_page page;
         sql << "SELECT COUNT(*)" + where, soci::into(page.total), soci::use(has_domain, "hd"), soci::use(domain, "d"),
             soci::use(status_lo, "slo"), soci::use(status_hi, "shi"), soci::use(has_method, "hm"),
             soci::use(method, "m"), soci::use(has_path, "hp"), soci::use(pattern, "p"), soci::use(since, "since"),
-            soci::use(until, "until");
+            soci::use(until, "until"), soci::use(failures, "fo");
         soci::rowset<soci::row> rows =
             (sql.prepare << std::string("SELECT ") + log_columns + where +
                                 " ORDER BY timestamp DESC, id DESC LIMIT :lim OFFSET :off",
              soci::use(has_domain, "hd"), soci::use(domain, "d"), soci::use(status_lo, "slo"),
              soci::use(status_hi, "shi"), soci::use(has_method, "hm"), soci::use(method, "m"),
              soci::use(has_path, "hp"), soci::use(pattern, "p"), soci::use(since, "since"), soci::use(until, "until"),
-             soci::use(limit, "lim"), soci::use(offset, "off"));
+             soci::use(failures, "fo"), soci::use(limit, "lim"), soci::use(offset, "off"));
         for (const auto& r : rows) page.logs.push_back(log_from(r));
         return page;
     });

@@ -172,6 +172,9 @@ TEST_P(store_conformance, request_log_filters_and_pages) {
     batch[4].path = "/" + std::string(999, 'p');
     batch[6].request_body = std::string(4096, 'b');
     batch[8].response_body = "日本語 🚀";
+    batch[1].status_code = 0;  // failed before a status
+    batch[2].error = "target reset the stream";
+    batch[4].error = "Target service timeout";
     db->append_request_logs(batch);
 
     log_query all;
@@ -194,6 +197,11 @@ TEST_P(store_conformance, request_log_filters_and_pages) {
     q = {};
     q.status_class = 5;
     EXPECT_EQ(db->query_request_logs(q).total, 10);
+    q = {};
+    q.failures_only = true;
+    EXPECT_EQ(db->query_request_logs(q).total, 13) << "10 × 500, one status 0, two 200s with an error text";
+    q.domain = "odd";
+    EXPECT_EQ(db->query_request_logs(q).total, 6);  // 3, 9, 15, 21, 27 and 1
     q = {};
     q.method = "post";
     EXPECT_EQ(db->query_request_logs(q).total, 6);

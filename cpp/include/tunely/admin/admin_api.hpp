@@ -1,7 +1,8 @@
 #pragma once
-// The admin API (spec/admin-api.yaml): the original's paths and shapes under
-// /api/, plus /health, /healthz. Requires `x-api-key` (or `Authorization:
-// Bearer`) on everything but the health and info endpoints.
+// The admin API (spec/ADMIN-API.md): the original's paths and shapes under
+// /api/, the console's /api/requests and /api/stats, /health, /healthz, and
+// the console's files at /admin/. Requires `x-api-key` (or `Authorization:
+// Bearer`) on everything but the health and info endpoints and the console files.
 //
 // Thread-safety: handle() runs on the tunnel server's executor.
 #include <memory>
@@ -13,11 +14,15 @@
 namespace tunely::admin {
 
 class metrics;
+class traffic_window;
+class console_files;
 
 struct admin_options {
     secret admin_key;            // never empty in the standalone server (generated at first start)
     std::string public_ws_url;   // shown by /api/info, e.g. ws://tunnel.example.com/ws/tunnel
     admin::metrics* metrics = nullptr;  // served at GET /metrics when set
+    const traffic_window* traffic = nullptr;  // GET /api/stats's series; zeros when unset
+    const console_files* console = nullptr;   // served at /admin/ when set
 };
 
 class admin_api {

@@ -70,6 +70,7 @@ struct request_log_record {
 struct log_query {
     std::optional<std::string> domain;
     std::optional<int> status_class;  // 2 → 200..299, …
+    bool failures_only = false;       // status ≥ 500, no status at all, or an error text
     std::optional<std::string> method;
     std::optional<std::string> path_contains;
     std::optional<time_point> since;
