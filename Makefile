@@ -8,13 +8,13 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=Release
 JOBS      ?= $(shell nproc)
 TUNELY    := $(BUILD)/apps/tunely/tunely
 
-.PHONY: run test deps build test-cpp test-ts bench clean
+.PHONY: run test deps build console test-cpp test-ts test-console bench clean
 
-run: deps build
+run: deps build console
 	mkdir -p data
 	$(TUNELY) server --host $${TUNELY_HOST:-0.0.0.0} --port $${TUNELY_PORT:-8080}
 
-test: deps build test-cpp test-ts
+test: deps build console test-cpp test-ts test-console
 
 deps:
 	./scripts/install-deps.sh
@@ -33,6 +33,14 @@ test-cpp: build
 # (unit, vectors, interop against the built C++ server, packed tarball).
 test-ts: build
 	cd typescript && npm ci --no-audit --no-fund && TUNELY_BIN=$(abspath $(TUNELY)) npm test
+
+# The admin console (admin-console/): built into admin-console/dist, which the server serves at /admin/.
+console:
+	cd admin-console && npm ci --no-audit --no-fund && npm run build
+
+# Component and route tests (fake admin API), then the end-to-end run in Chromium against the real binaries.
+test-console: build console
+	cd admin-console && npm test && TUNELY_BIN=$(abspath $(TUNELY)) npm run test:e2e
 
 bench: deps build
 	./bench/run.sh

@@ -9,6 +9,7 @@ packages=(
   libssl-dev zlib1g-dev libsqlite3-dev libsoci-dev libspdlog-dev libfmt-dev libcli11-dev
   libtomlplusplus-dev libsodium-dev libgtest-dev libgmock-dev bsdutils curl
   libpq-dev libmariadb-dev postgresql-15 mariadb-server mariadb-client prometheus-cpp-dev
+  chromium  # the console's end-to-end tests drive it (playwright-core, no downloaded browser)
 )
 
 # Node.js ≥ 20 (with npm) comes with the machine image; Debian 12's own nodejs is 18, too old for the

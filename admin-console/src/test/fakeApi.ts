@@ -1,0 +1,334 @@
+// An in-memory admin API with the server's behaviour (state, auth, validation,
+// conflicts, filters, pagination, stats), installed in place of globalThis.fetch.
+// Tests drive it through the seed/mutate helpers (addTunnel, connect, addLog, …)
+// and read `calls` to see what the console asked.
+import type { LiveSession, RequestLog, ServerInfo, Stats, StatsBucket, Tunnel } from '../api/types';
+
+const DOMAIN = /^[a-zA-Z0-9][-a-zA-Z0-9]{0,62}$/;
+const RESERVED = ['admin', 'api', 'www', 'ws', 't', 'metrics'];
+
+interface StoredTunnel extends Omit<Tunnel, 'connected' | 'live' | 'token'> {
+  token: string;
+  live: LiveSession | null;
+}
+
+export interface Call {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  apiKey: string | null;
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+const detail = (status: number, text: string) => json(status, { detail: text });
+
+export class FakeAdminApi {
+  adminKey = 'admin-secret';
+  /** When true every keyed endpoint answers 503 like a server whose database is down. */
+  databaseDown = false;
+  /** Wall clock of the fake (ms); tests may pin it. */
+  now: () => number = () => Date.now();
+  readonly calls: Call[] = [];
+  readonly info: ServerInfo = {
+    name: 'Tunely',
+    version: '0.9.0-test',
+    domain_pattern: '{subdomain}.example.com',
+    path_pattern: '/t/{subdomain}/',
+    websocket_url: 'ws://tunnels.example.com:8080/ws/tunnel',
+    protocols: ['1.1', '2'],
+  };
+  private tunnels: StoredTunnel[] = [];
+  private logs: RequestLog[] = [];
+  private nextTunnelId = 1;
+  private nextLogId = 1;
+  private tokenCounter = 0;
+
+  /** The fetch to install: `globalThis.fetch = fake.fetch`. */
+  readonly fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    if (init.signal?.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://console.test');
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init.headers);
+    let body: unknown = undefined;
+    if (typeof init.body === 'string') {
+      try {
+        body = JSON.parse(init.body);
+      } catch {
+        body = init.body;
+      }
+    }
+    const call: Call = { method, path: url.pathname, query: url.searchParams, body, apiKey: headers.get('x-api-key') };
+    this.calls.push(call);
+    // Answer asynchronously like a network would.
+    await Promise.resolve();
+    return this.route(call);
+  };
+
+  /** Replaces globalThis.fetch; returns a function that puts the old one back. */
+  install(): () => void {
+    const previous = globalThis.fetch;
+    globalThis.fetch = this.fetch as typeof fetch;
+    return () => {
+      globalThis.fetch = previous;
+    };
+  }
+
+  callsTo(method: string, path: string): Call[] {
+    return this.calls.filter((c) => c.method === method && c.path === path);
+  }
+
+  // ---- seeding and server-side events -------------------------------------------------
+
+  /** Creates a tunnel as the server would; returns its token. `ageMinutes` backdates it. */
+  addTunnel(domain: string, fields: Partial<Pick<StoredTunnel, 'name' | 'description' | 'enabled' | 'total_requests'>> & { ageMinutes?: number } = {}): string {
+    const created = new Date(this.now() - (fields.ageMinutes ?? 0) * 60_000).toISOString();
+    const token = this.newToken();
+    this.tunnels.unshift({
+      id: this.nextTunnelId++,
+      domain: domain.toLowerCase(),
+      name: fields.name ?? domain.toLowerCase(),
+      description: fields.description ?? '',
+      mode: 'http',
+      enabled: fields.enabled ?? true,
+      token,
+      created_at: created,
+      updated_at: created,
+      last_connected_at: null,
+      total_requests: fields.total_requests ?? 0,
+      bytes_in: 0,
+      bytes_out: 0,
+      live: null,
+    });
+    this.sortTunnels();
+    return token;
+  }
+
+  /** A tunnel client connects (the server's registry now has a session). */
+  connect(domain: string, live: Partial<LiveSession> = {}): void {
+    const t = this.find(domain);
+    if (!t) throw new Error(`no tunnel ${domain}`);
+    const since = new Date(this.now()).toISOString();
+    t.live = {
+      connected_since: since,
+      remote_address: '127.0.0.1:5555',
+      protocol: '2',
+      client_version: 'tunely-cpp/0.9.0',
+      in_flight: 0,
+      requests: 0,
+      bytes_in: 0,
+      bytes_out: 0,
+      ...live,
+    };
+    t.last_connected_at = t.live.connected_since;
+  }
+
+  disconnect(domain: string): void {
+    const t = this.find(domain);
+    if (t) t.live = null;
+  }
+
+  /** Records one exchange; fields default to a 200 GET / on the first tunnel. `minutesAgo` backdates it. */
+  addLog(fields: Partial<RequestLog> & { minutesAgo?: number } = {}): RequestLog {
+    const { minutesAgo, ...rest } = fields;
+    const log: RequestLog = {
+      id: this.nextLogId++,
+      timestamp: new Date(this.now() - (minutesAgo ?? 0) * 60_000).toISOString(),
+      tunnel_domain: this.tunnels[0]?.domain ?? 'demo',
+      method: 'GET',
+      path: '/',
+      request_headers: { host: 'demo.example.com', accept: '*/*' },
+      request_body: null,
+      status_code: 200,
+      response_headers: { 'content-type': 'text/plain' },
+      response_body: 'ok',
+      error: null,
+      duration_ms: 12,
+      bytes_in: 0,
+      bytes_out: 2,
+      ...rest,
+    };
+    this.logs.push(log);
+    const t = this.find(log.tunnel_domain);
+    if (t) {
+      t.total_requests += 1;
+      t.bytes_in += log.bytes_in;
+      t.bytes_out += log.bytes_out;
+    }
+    return log;
+  }
+
+  tokenOf(domain: string): string | undefined {
+    return this.find(domain)?.token;
+  }
+
+  tunnel(domain: string): Tunnel | undefined {
+    const t = this.find(domain);
+    return t && this.view(t);
+  }
+
+  // ---- routing ------------------------------------------------------------------------
+
+  private route(c: Call): Response {
+    const segs = c.path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (segs[0] !== 'api') return detail(404, 'Not found');
+    if (segs.length === 2 && segs[1] === 'info' && c.method === 'GET') return json(200, this.info);
+    if (c.apiKey !== this.adminKey) return detail(401, 'Invalid or missing API key');
+    if (this.databaseDown) return detail(503, 'Database unavailable');
+
+    if (segs[1] === 'tunnels') {
+      if (segs.length === 2 && c.method === 'GET') return json(200, this.tunnels.map((t) => this.view(t)));
+      if (segs.length === 2 && c.method === 'POST') return this.create(c.body);
+      if (segs.length === 3 && segs[2] === 'check-availability' && c.method === 'GET') return this.availability(c.query.get('name') ?? '');
+      const t = segs[2] ? this.find(segs[2]) : undefined;
+      if (segs.length === 3 && c.method === 'GET') return t ? json(200, this.view(t)) : detail(404, 'Tunnel not found');
+      if (segs.length === 3 && c.method === 'PUT') return t ? this.update(t, c.body) : detail(404, 'Tunnel not found');
+      if (segs.length === 3 && c.method === 'DELETE') {
+        if (!t) return detail(404, 'Tunnel not found');
+        this.tunnels = this.tunnels.filter((x) => x !== t);
+        return json(200, { success: true, domain: t.domain });
+      }
+      if (segs.length === 4 && segs[3] === 'regenerate-token' && c.method === 'POST') {
+        if (!t) return detail(404, 'Tunnel not found');
+        t.token = this.newToken();
+        t.live = null; // the server drops the connected client
+        return json(200, { domain: t.domain, token: t.token });
+      }
+      if (segs.length === 4 && segs[3] === 'logs' && c.method === 'GET') {
+        if (!t) return detail(404, 'Tunnel not found');
+        return json(200, this.page(this.logs.filter((l) => l.tunnel_domain === t.domain), c.query, 100));
+      }
+    }
+    if (segs.length === 2 && segs[1] === 'requests' && c.method === 'GET') return json(200, this.page(this.filterLogs(c.query), c.query, 50));
+    if (segs.length === 2 && segs[1] === 'stats' && c.method === 'GET') return json(200, this.stats(Number(c.query.get('minutes') ?? 60) || 60));
+    return detail(404, 'Not found');
+  }
+
+  private create(body: unknown): Response {
+    if (!body || typeof body !== 'object') return detail(400, 'Body must be a JSON object');
+    const { domain, name, description } = body as Record<string, unknown>;
+    if (typeof domain !== 'string') return detail(400, 'domain is required');
+    if (!DOMAIN.test(domain)) return detail(400, "Invalid domain: use 1-63 letters, digits or '-', starting with a letter or digit");
+    if (RESERVED.includes(domain.toLowerCase())) return detail(400, 'Domain is reserved');
+    if (name !== undefined && (typeof name !== 'string' || name.length > 100)) return detail(400, 'name must be at most 100 characters');
+    if (this.find(domain)) return detail(409, 'Domain already exists');
+    const token = this.addTunnel(domain, { name: (name as string | undefined) || undefined, description: (description as string | undefined) ?? '' });
+    const t = this.find(domain)!;
+    return json(200, { ...this.view(t), token });
+  }
+
+  private availability(name: string): Response {
+    let reason: string = '';
+    if (!DOMAIN.test(name)) reason = 'invalid';
+    else if (RESERVED.includes(name.toLowerCase())) reason = 'reserved';
+    else if (this.find(name)) reason = 'taken';
+    return json(200, { available: reason === '', name, reason });
+  }
+
+  private update(t: StoredTunnel, body: unknown): Response {
+    if (!body || typeof body !== 'object') return detail(400, 'Body must be a JSON object');
+    const { name, description, enabled } = body as Record<string, unknown>;
+    if (name !== undefined && typeof name !== 'string') return detail(400, 'name and description must be strings');
+    if (description !== undefined && typeof description !== 'string') return detail(400, 'name and description must be strings');
+    if (enabled !== undefined && typeof enabled !== 'boolean') return detail(400, 'enabled must be a boolean');
+    if (typeof name === 'string' && name.length > 100) return detail(400, 'name must be at most 100 characters');
+    if (typeof name === 'string') t.name = name;
+    if (typeof description === 'string') t.description = description;
+    if (typeof enabled === 'boolean') {
+      t.enabled = enabled;
+      if (!enabled) t.live = null;
+    }
+    t.updated_at = new Date(this.now()).toISOString();
+    return json(200, this.view(t));
+  }
+
+  private filterLogs(q: URLSearchParams): RequestLog[] {
+    const domain = q.get('domain');
+    const status = q.get('status');
+    const method = q.get('method');
+    const text = q.get('q')?.toLowerCase();
+    const from = q.get('from') ? Date.parse(q.get('from')!) : null;
+    const to = q.get('to') ? Date.parse(q.get('to')!) : null;
+    return this.logs.filter((l) => {
+      if (domain && l.tunnel_domain !== domain.toLowerCase()) return false;
+      if (method && l.method.toUpperCase() !== method.toUpperCase()) return false;
+      if (text && !l.path.toLowerCase().includes(text)) return false;
+      const t = Date.parse(l.timestamp);
+      if (from !== null && t < from) return false;
+      if (to !== null && t > to) return false;
+      if (status) {
+        if (status === 'error') return l.error !== null;
+        const cls = Number(status[0]);
+        return Math.floor(l.status_code / 100) === cls;
+      }
+      return true;
+    });
+  }
+
+  private page(logs: RequestLog[], q: URLSearchParams, defaultLimit: number) {
+    const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? defaultLimit) || defaultLimit));
+    const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
+    const newest = [...logs].sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || b.id - a.id);
+    return { total: newest.length, logs: newest.slice(offset, offset + limit) };
+  }
+
+  private stats(minutes: number): Stats {
+    const now = this.now();
+    const endMinute = Math.floor(now / 60_000) * 60_000;
+    const firstStart = endMinute - (minutes - 1) * 60_000;
+    const series: StatsBucket[] = [];
+    for (let i = 0; i < minutes; i++) {
+      series.push({ start: new Date(firstStart + i * 60_000).toISOString(), requests: 0, errors: 0, bytes_in: 0, bytes_out: 0 });
+    }
+    const isError = (l: RequestLog) => l.status_code >= 500 || l.error !== null;
+    const inWindow = this.logs.filter((l) => Date.parse(l.timestamp) >= firstStart && Date.parse(l.timestamp) <= now);
+    for (const l of inWindow) {
+      const b = series[Math.floor((Date.parse(l.timestamp) - firstStart) / 60_000)];
+      if (!b) continue;
+      b.requests += 1;
+      if (isError(l)) b.errors += 1;
+      b.bytes_in += l.bytes_in;
+      b.bytes_out += l.bytes_out;
+    }
+    const requests = inWindow.length;
+    const errors = inWindow.filter(isError).length;
+    const views = this.tunnels.map((t) => this.view(t));
+    return {
+      tunnels_total: views.length,
+      tunnels_online: views.filter((t) => t.enabled && t.connected).length,
+      tunnels_disabled: views.filter((t) => !t.enabled).length,
+      window_minutes: minutes,
+      requests,
+      errors,
+      error_rate: requests ? errors / requests : 0,
+      bytes_in: inWindow.reduce((s, l) => s + l.bytes_in, 0),
+      bytes_out: inWindow.reduce((s, l) => s + l.bytes_out, 0),
+      series,
+      recent_failures: this.page(inWindow.filter(isError), new URLSearchParams({ limit: '10' }), 10).logs,
+    };
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  private find(domain: string): StoredTunnel | undefined {
+    const d = domain.toLowerCase();
+    return this.tunnels.find((t) => t.domain === d);
+  }
+
+  private view(t: StoredTunnel): Tunnel {
+    const { token: _token, ...rest } = t;
+    void _token;
+    return { ...rest, token: null, connected: t.live !== null, live: t.live ? { ...t.live } : null };
+  }
+
+  private sortTunnels(): void {
+    this.tunnels.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id);
+  }
+
+  private newToken(): string {
+    this.tokenCounter += 1;
+    return `tun_${String(this.tokenCounter).padStart(4, '0')}${'x'.repeat(39)}`;
+  }
+}
