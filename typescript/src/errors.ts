@@ -27,6 +27,7 @@ export const errorCodes = [
   'store_conflict',
   'schema_too_new',
   'shutting_down',
+  'upgrade_not_supported',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

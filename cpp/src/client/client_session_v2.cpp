@@ -1,5 +1,7 @@
 // Protocol 2 on the client side (spec/PROTOCOL.md §2): each OPEN becomes one
 // streamed call to the target; bodies flow as DATA under per-stream credit.
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -20,7 +22,7 @@ using protocol::v2_initial_window;
 using protocol::v2_max_data_payload;
 
 struct client_stream {
-    explicit client_stream(const executor& ex) : changed(ex) {}
+    explicit client_stream(const executor& ex) : changed(ex), body_arrived(ex) {}
     v2::stream_id id = 0;
     std::deque<std::string> body;  // request body received, not yet written to the target
     bool body_ended = false;
@@ -29,12 +31,16 @@ struct client_stream {
     std::int64_t receive_credit = v2_initial_window;
     std::size_t unacknowledged = 0;
     beast::tcp_stream* target = nullptr;  // to abort the target call on cancel
+    // One waiter per notifier (a second wait() would cancel the first's): `changed` is what serve()
+    // waits on; an upgraded stream's target writer, which runs beside it, waits on `body_arrived`.
     transport::notifier changed;
+    transport::notifier body_arrived;
 
     void abort() {
         cancelled = true;
         if (target) target->cancel();
         changed.notify();
+        body_arrived.notify();
     }
 };
 
@@ -91,6 +97,7 @@ private:
         if (!f.bytes.empty()) st.body.push_back(std::move(f.bytes));
         if (f.end_stream) st.body_ended = true;
         st.changed.notify();
+        st.body_arrived.notify();
     }
 
     void handle(v2::window& f) {
@@ -161,6 +168,76 @@ private:
         }
     }
 
+    template <class Fields>
+    static header_list upgraded_fields(const Fields& fields) {
+        header_list out;
+        for (const auto& f : fields) out.add(std::string(f.name_string()), std::string(f.value()));
+        keep_only_upgrade_hop_fields(out, upgrade_protocol(out));
+        return out;
+    }
+
+    // Tunnel → target: the caller's bytes, credit granted as they are written;
+    // the end of the request direction half-closes the target connection.
+    awaitable<void> tunnel_to_target(std::shared_ptr<client_stream> st, std::shared_ptr<beast::tcp_stream> conn,
+                                     std::shared_ptr<bool> finished) {
+        auto self = shared_from_this();
+        while (!st->cancelled) {
+            while (st->body.empty() && !st->body_ended && !st->cancelled) co_await st->body_arrived.wait();
+            if (st->cancelled) break;
+            if (st->body.empty()) {  // body_ended
+                boost::system::error_code ignored;
+                conn->socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                break;
+            }
+            std::string chunk = std::move(st->body.front());
+            st->body.pop_front();
+            auto [ec, n] = co_await asio::async_write(*conn, asio::buffer(chunk), as_tuple_awaitable);
+            (void)n;
+            if (ec) break;
+            consumed(*st, chunk.size());
+        }
+        *finished = true;
+        st->changed.notify();
+    }
+
+    // After the target's 101: RESPONSE 101, then raw bytes both ways until the
+    // target closes (DATA with END_STREAM) or the stream is reset.
+    awaitable<void> relay_upgraded(std::shared_ptr<client_stream> st, target_pool::connection owned,
+                                   beast::flat_buffer& buffer, header_list fields) {
+        std::shared_ptr<beast::tcp_stream> conn(std::move(owned));
+        st->target = conn.get();  // a RESET aborts the relay's reads and writes
+        outbox_.push_binary(v2::encode(v2::response{st->id, false, 101, std::move(fields), {}}));
+        auto writer_done = std::make_shared<bool>(false);
+        transport::spawn(channel_->get_executor(), tunnel_to_target(st, conn, writer_done), "upgraded target writer");
+        bool ok = true;
+        if (buffer.size() > 0) {  // bytes the target sent right after its 101
+            auto early = beast::buffers_to_string(buffer.data());
+            buffer.consume(buffer.size());
+            ok = co_await send_data(*st, early, false);
+        }
+        // Not zero-filled: every byte is written by the read before it is used.
+        auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
+        while (ok && !st->cancelled) {
+            auto [ec, n] = co_await conn->async_read_some(asio::buffer(chunk.get(), v2_max_data_payload),
+                                                         as_tuple_awaitable);
+            if (n > 0 && !co_await send_data(*st, std::string_view(chunk.get(), n), false)) break;
+            if (ec == asio::error::eof) {
+                (void)co_await send_data(*st, {}, true);
+                break;
+            }
+            if (ec) {
+                if (!st->cancelled) reset(st->id, v2::reset_code::target_error, "Target connection broken: " + ec.message());
+                break;
+            }
+        }
+        // The target side is over: nothing the caller still sends can be delivered.
+        st->cancelled = true;
+        conn->cancel();
+        st->body_arrived.notify();
+        while (!*writer_done) co_await st->changed.wait();
+        st->target = nullptr;
+    }
+
     awaitable<void> serve(std::shared_ptr<client_stream> st, v2::open f) {
         auto self = shared_from_this();
         const auto started = std::chrono::steady_clock::now();
@@ -187,7 +264,14 @@ private:
         st->target = conn.get();
 
         auto req = make_target_request<http::buffer_body>(pool_.address(), f.method, f.target, f.headers);
-        const bool has_body = !f.end_stream;
+        // An upgrade (WebSocket, §2.12): the request goes with its Connection/Upgrade fields and no body;
+        // the stream's DATA are the caller's raw bytes once the target answered 101.
+        const std::string upgrade = upgrade_protocol(f.headers);
+        if (!upgrade.empty()) {
+            req.set(http::field::connection, "Upgrade");
+            req.set(http::field::upgrade, upgrade);
+        }
+        const bool has_body = !f.end_stream && upgrade.empty();
         if (has_body && !req.has_content_length()) req.chunked(true);
         const bool head_request = req.method() == http::verb::head;
         conn->expires_after(timeout);  // covers sending the request and receiving the response head
@@ -246,6 +330,12 @@ private:
         }
         auto& res = parser.get();
         summary.status = res.result_int();
+        if (!upgrade.empty() && res.result_int() == 101) {
+            st->target = nullptr;  // the relay owns cancellation from here
+            co_await relay_upgraded(st, std::move(conn), buffer, upgraded_fields(res.base()));
+            done();
+            co_return;
+        }
         // Not zero-filled: every byte is written by the read before it is used.
     auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
         // Body bytes that arrived with the head travel inside RESPONSE: a small
@@ -288,7 +378,7 @@ private:
             }
         }
         st->target = nullptr;
-        if (ok && parser.keep_alive() && !st->cancelled) pool_.release(std::move(conn));
+        if (ok && parser.keep_alive() && !st->cancelled && upgrade.empty()) pool_.release(std::move(conn));
         done();
     }
 

@@ -107,7 +107,10 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         channel->set_read_limit(protocol::v1_max_message_size);
 
         v1::auth auth{options.token.reveal(), options.client_version, options.force, {}};
-        if (options.offer_v2) auth.capabilities.push_back(protocol::capability_v2);
+        if (options.offer_v2) {
+            auth.capabilities.push_back(protocol::capability_v2);
+            auth.capabilities.push_back(protocol::capability_upgrade);  // we carry WebSocket upgrades (§2.12)
+        }
         auto frame = v1::encode(auth);
         if (auto ec = co_await channel->write(boost::asio::buffer(frame), {}, true)) {
             out.reason = "sending auth failed: " + ec.message();

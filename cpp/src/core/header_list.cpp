@@ -44,8 +44,9 @@ bool is_hop_by_hop(std::string_view name) noexcept {
                        [&](std::string_view n) { return iequals(n, name); });
 }
 
-void remove_hop_by_hop(header_list& headers) {
-    // Fields listed in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+namespace {
+// The comma-separated tokens of every Connection field.
+std::vector<std::string> connection_tokens(const header_list& headers) {
     std::vector<std::string> listed;
     for (const auto& f : headers) {
         if (!iequals(f.name, "connection")) continue;
@@ -60,11 +61,33 @@ void remove_hop_by_hop(header_list& headers) {
             v.remove_prefix(comma + 1);
         }
     }
+    return listed;
+}
+}  // namespace
+
+void remove_hop_by_hop(header_list& headers) {
+    // Fields listed in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+    auto listed = connection_tokens(headers);
     std::erase_if(headers.fields(), [&](const header_field& f) {
         if (is_hop_by_hop(f.name)) return true;
         return std::any_of(listed.begin(), listed.end(),
                            [&](const std::string& n) { return iequals(n, f.name); });
     });
+}
+
+std::string upgrade_protocol(const header_list& headers) {
+    auto listed = connection_tokens(headers);
+    if (std::none_of(listed.begin(), listed.end(), [](const std::string& t) { return iequals(t, "upgrade"); }))
+        return {};
+    const auto* upgrade = headers.find("upgrade");
+    return upgrade ? *upgrade : std::string();
+}
+
+void keep_only_upgrade_hop_fields(header_list& headers, const std::string& protocol) {
+    remove_hop_by_hop(headers);
+    if (protocol.empty()) return;
+    headers.add("Connection", "Upgrade");
+    headers.add("Upgrade", protocol);
 }
 
 }  // namespace tunely

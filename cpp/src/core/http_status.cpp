@@ -31,6 +31,7 @@ unsigned http_status(error e) noexcept {
     case error::flow_control_violation:
     case error::target_error: return 502;
     case error::schema_too_new: return 500;
+    case error::upgrade_not_supported: return 501;
     }
     return 500;
 }

@@ -140,6 +140,8 @@ awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stre
               std::find(request.capabilities.begin(), request.capabilities.end(),
                         protocol::capability_v2) != request.capabilities.end();
     info.protocol = v2 ? 2 : 1;
+    info.upgrades = v2 && std::find(request.capabilities.begin(), request.capabilities.end(),
+                                    protocol::capability_upgrade) != request.capabilities.end();
 
     if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
         co_await reject(*channel,
@@ -151,6 +153,7 @@ awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stre
 
     v1::auth_ok ok{tunnel.domain, std::to_string(tunnel.id), ctx.options.server_version, {}};
     if (v2) ok.capabilities.push_back(protocol::capability_v2);
+    if (info.upgrades) ok.capabilities.push_back(protocol::capability_upgrade);
     auto ok_frame = v1::encode(ok);
     if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
 

@@ -9,6 +9,7 @@
 #include "tunely/core/http_status.hpp"
 #include "tunely/transport/notifier.hpp"
 #include "tunely/transport/spawn.hpp"
+#include "upgrade_relay.hpp"
 
 namespace tunely::server {
 namespace beast = boost::beast;
@@ -120,7 +121,9 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
     head.method = rec.method;
     head.target = target;
     for (const auto& f : req) head.headers.add(std::string(f.name_string()), std::string(f.value()));
-    remove_hop_by_hop(head.headers);
+    // An upgrade (WebSocket) keeps its Connection/Upgrade fields; one with a body is served as plain HTTP.
+    const std::string upgrade = has_body ? std::string() : upgrade_protocol(head.headers);
+    keep_only_upgrade_hop_fields(head.headers, upgrade);
     const auto* expect = head.headers.find("expect");
     const bool expect_continue = expect && iequals(*expect, "100-continue");
     head.headers.erase("expect");
@@ -131,7 +134,8 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
     if (!head.headers.find("x-forwarded-proto")) head.headers.add("X-Forwarded-Proto", "http");
     if (const auto* host = head.headers.find("host"); host && !head.headers.find("x-forwarded-host"))
         head.headers.add("X-Forwarded-Host", *host);
-    head.has_body = has_body;
+    head.has_body = has_body || !upgrade.empty();  // an upgraded stream carries the caller's bytes
+    head.upgrade = !upgrade.empty();
     rec.request_headers = head.headers;
 
     auto finish = [&](unsigned status, std::string error) {
@@ -163,7 +167,9 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
                          relay_request_body(up, stream, buffer, parser, x), "ingress upload " + domain);
     } else {
         up->done = up->complete = true;
-        if (auto ec = co_await x->finish_body()) x->cancel(ec);
+        // An upgrade keeps the request direction open until the target answers.
+        if (upgrade.empty())
+            if (auto ec = co_await x->finish_body()) x->cancel(ec);
     }
 
     auto timeout = server.options().request_timeout;
@@ -174,7 +180,20 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
         status = http_status(response.error());
         failure = error_text(response.error(), domain);
         keep_alive = co_await write_error(stream, status, failure, keep_alive && up->complete, version);
+    } else if (!upgrade.empty() && response->status == 101) {
+        status = 101;
+        keep_only_upgrade_hop_fields(response->headers, upgrade_protocol(response->headers));
+        rec.response_headers = response->headers;
+        http::response<http::empty_body> res{http::status::switching_protocols, version};
+        for (const auto& h : response->headers) res.insert(h.name, h.value);
+        auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
+        (void)hn;
+        if (hec) x->cancel(make_error_code(error::stream_cancelled));
+        else co_await relay_upgraded(stream, buffer, x);
+        keep_alive = false;
     } else {
+        if (!upgrade.empty())  // the target declined the upgrade: end the request direction
+            if (auto ec = co_await x->finish_body()) x->cancel(ec);
         status = response->status;
         remove_hop_by_hop(response->headers);
         rec.response_headers = response->headers;

@@ -27,6 +27,7 @@ public:
 
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
         if (closed()) return make_error_code(error::tunnel_disconnected);
+        if (head.upgrade) return make_error_code(error::upgrade_not_supported);  // 1.1 has no way to carry one
         auto id = generate_uuid();
         auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
         ids_[x.get()] = id;

@@ -23,6 +23,7 @@ public:
 
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
         if (closed() || draining_) return make_error_code(error::tunnel_disconnected);
+        if (head.upgrade && !info_.upgrades) return make_error_code(error::upgrade_not_supported);
         auto id = next_id_;
         next_id_ += 2;  // server-opened streams are odd
         v2::open f;

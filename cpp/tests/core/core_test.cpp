@@ -72,6 +72,20 @@ TEST(header_list, removes_hop_by_hop_and_connection_listed_fields) {
     EXPECT_EQ(h.fields()[0].name, "Content-Type");
 }
 
+TEST(header_list, finds_an_upgrade_and_keeps_only_its_hop_fields) {
+    header_list ws{{"Host", "x"}, {"Connection", "keep-alive, Upgrade"}, {"Upgrade", "websocket"},
+                   {"Sec-WebSocket-Key", "k"}, {"Keep-Alive", "timeout=5"}};
+    EXPECT_EQ(upgrade_protocol(ws), "websocket");
+    keep_only_upgrade_hop_fields(ws, upgrade_protocol(ws));
+    EXPECT_EQ(ws, (header_list{{"Host", "x"}, {"Sec-WebSocket-Key", "k"}, {"Connection", "Upgrade"},
+                               {"Upgrade", "websocket"}}));
+    header_list not_listed{{"Connection", "keep-alive"}, {"Upgrade", "websocket"}};
+    EXPECT_EQ(upgrade_protocol(not_listed), "") << "Upgrade without Connection: upgrade is no upgrade";
+    keep_only_upgrade_hop_fields(not_listed, "");
+    EXPECT_TRUE(not_listed.empty());
+    EXPECT_EQ(upgrade_protocol(header_list{{"Connection", "UPGRADE"}}), "") << "no Upgrade field";
+}
+
 TEST(utf8, validates_strictly) {
     EXPECT_TRUE(is_valid_utf8("plain"));
     EXPECT_TRUE(is_valid_utf8("日本語 🚀"));

@@ -119,8 +119,13 @@ struct ws_test_client::impl {
     websocket::stream<beast::tcp_stream> ws{ioc};
 };
 
-ws_test_client::ws_test_client(std::uint16_t port, const std::string& path) : impl_(std::make_unique<impl>()) {
+ws_test_client::ws_test_client(std::uint16_t port, const std::string& path,
+                               std::vector<std::pair<std::string, std::string>> headers)
+    : impl_(std::make_unique<impl>()) {
     beast::get_lowest_layer(impl_->ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& r) {
+        for (const auto& [name, value] : headers) r.set(name, value);
+    }));
     impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
 }
 

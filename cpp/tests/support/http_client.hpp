@@ -41,7 +41,9 @@ http_result http_request_streamed(std::uint16_t port, const http_call& call, std
 // A raw WebSocket client speaking JSON text frames (the hand-made 1.1 client).
 class ws_test_client {
 public:
-    ws_test_client(std::uint16_t port, const std::string& path);
+    // `headers` are added to the upgrade request. Throws when the handshake fails.
+    ws_test_client(std::uint16_t port, const std::string& path,
+                   std::vector<std::pair<std::string, std::string>> headers = {});
     ~ws_test_client();
     void send_text(const std::string& text);
     void send_binary(const std::string& bytes);

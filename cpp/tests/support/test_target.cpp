@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
@@ -28,6 +29,34 @@ std::int64_t param(const boost::urls::url_view& u, std::string_view key, std::in
     return std::stoll(std::string((*it).value));
 }
 
+// GET /ws with Upgrade: websocket → a WebSocket that echoes every message with
+// its type; the text "close" makes it close with 4000 "bye"; the text
+// "headers" answers with the request's Sec-WebSocket-Protocol and X-Probe.
+asio::awaitable<void> serve_websocket(beast::tcp_stream stream, http::request<http::string_body> req) {
+    beast::websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    std::string probe(req["x-probe"]);
+    std::string subprotocol(req[http::field::sec_websocket_protocol]);
+    ws.set_option(beast::websocket::stream_base::decorator([subprotocol](beast::websocket::response_type& r) {
+        if (!subprotocol.empty()) r.set(http::field::sec_websocket_protocol, subprotocol.substr(0, subprotocol.find(',')));
+    }));
+    auto [aec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    if (aec) co_return;
+    for (;;) {
+        beast::flat_buffer message;
+        auto [ec, n] = co_await ws.async_read(message, asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        auto text = beast::buffers_to_string(message.data());
+        if (ws.got_text() && text == "close") {
+            co_await ws.async_close(beast::websocket::close_reason(static_cast<beast::websocket::close_code>(4000), "bye"), asio::as_tuple(asio::use_awaitable));
+            co_return;
+        }
+        if (ws.got_text() && text == "headers") text = subprotocol + "|" + probe;
+        ws.text(ws.got_text());
+        auto [wec, wn] = co_await ws.async_write(asio::buffer(text), asio::as_tuple(asio::use_awaitable));
+        if (wec) co_return;
+    }
+}
+
 asio::awaitable<void> serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -39,6 +68,10 @@ asio::awaitable<void> serve(tcp::socket socket) {
         auto req = parser.release();
         auto u = boost::urls::parse_origin_form(req.target()).value();
         std::string path = u.path();
+        if (path == "/ws" && beast::websocket::is_upgrade(req)) {
+            co_await serve_websocket(std::move(stream), std::move(req));
+            co_return;
+        }
         http::response<http::string_body> res{http::status::ok, req.version()};
         res.keep_alive(req.keep_alive());
 

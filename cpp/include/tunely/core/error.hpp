@@ -41,6 +41,8 @@ enum class error {
     schema_too_new,
     // lifecycle
     shutting_down,
+    // added later (values are stable: append only)
+    upgrade_not_supported,
 };
 
 const std::error_category& error_category() noexcept;

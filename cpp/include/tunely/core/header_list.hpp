@@ -51,4 +51,11 @@ std::string to_lower(std::string_view s);
 bool is_hop_by_hop(std::string_view name) noexcept;
 void remove_hop_by_hop(header_list& headers);
 
+// The protocol an HTTP upgrade asks for (`Upgrade` when `Connection` lists
+// "upgrade", e.g. "websocket"); empty when the message is no upgrade.
+std::string upgrade_protocol(const header_list& headers);
+// remove_hop_by_hop(), then `Connection: Upgrade` and `Upgrade: <protocol>`
+// again when `protocol` is not empty: an upgrade must reach the next hop.
+void keep_only_upgrade_hop_fields(header_list& headers, const std::string& protocol);
+
 }  // namespace tunely

@@ -23,5 +23,7 @@ inline constexpr std::uint32_t v2_max_window = 16u * 1024 * 1024;
 
 // Capability string that selects protocol 2 in auth / auth_ok.
 inline constexpr const char* capability_v2 = "tunely/2";
+// Protocol 2 streams may carry HTTP upgrades (WebSocket): spec/PROTOCOL.md §2.12.
+inline constexpr const char* capability_upgrade = "tunely/2+upgrade";
 
 }  // namespace tunely::protocol

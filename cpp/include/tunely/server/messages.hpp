@@ -13,6 +13,7 @@ struct request_head {
     header_list headers; // end-to-end fields only
     std::chrono::milliseconds timeout{0};  // 0 = the server's default
     bool has_body = true;  // false: no request body follows the head
+    bool upgrade = false;  // an HTTP upgrade (WebSocket): after a 101 the stream carries raw bytes both ways
 };
 
 struct response_head {
