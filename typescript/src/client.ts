@@ -8,10 +8,10 @@ import WebSocket from 'ws';
 import { backoffDelay, defaultBackoff } from './backoff.js';
 import { TunelyError } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
-import { capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
+import { capabilityUpgrade, capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
 import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
-import { Target, TargetError } from './target.js';
+import { Target, TargetError, upgradeProtocol } from './target.js';
 
 export interface TunnelRequest {
   method: string;
@@ -153,7 +153,7 @@ export class TunnelClient {
       }, Math.min(1000, this.options.idleTimeout / 4));
 
       ws.on('open', () => {
-        const caps = this.options.protocol2 ? [capabilityV2] : [];
+        const caps = this.options.protocol2 ? [capabilityV2, capabilityUpgrade] : [];
         ws.send(v1.encode({ type: 'auth', token: this.options.token, client_version: clientVersion, force: this.options.force, capabilities: caps }));
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -327,21 +327,37 @@ export class TunnelClient {
       if (f.endStream) body.push(null);
     }
     const summary: TunnelRequest = { method: f.method, path: f.target, status: 0, durationMs: 0 };
+    // Response bytes as DATA frames under the stream's send credit.
+    const sendData = async (chunk: Buffer) => {
+      let bytes = chunk;
+      while (bytes.length) {
+        while (s.sendCredit <= 0 && !s.closed) await new Promise<void>((r) => s.creditWaiters.push(r));
+        if (s.closed) throw new Error('stream reset');
+        const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
+        send({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) });
+        s.sendCredit -= n;
+        bytes = bytes.subarray(n);
+      }
+    };
     try {
       const timeout = f.timeoutMs || this.options.requestTimeout;
-      const res = await this.target.call(f.method, f.target, f.headers, body, timeout, s.abort.signal);
+      const upgrade = upgradeProtocol(f.headers);
+      const res = upgrade
+        ? await this.target.upgrade(f.method, f.target, f.headers, upgrade, timeout, s.abort.signal)
+        : await this.target.call(f.method, f.target, f.headers, body, timeout, s.abort.signal);
       summary.status = res.status;
       send({ type: 'response', streamId: s.id, endStream: false, status: res.status, headers: res.headers, body: new Uint8Array(0) });
-      for await (const chunk of res.body) {
-        let bytes = chunk as Buffer;
-        while (bytes.length) {
-          while (s.sendCredit <= 0 && !s.closed) await new Promise<void>((r) => s.creditWaiters.push(r));
-          if (s.closed) throw new Error('stream reset');
-          const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
-          send({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) });
-          s.sendCredit -= n;
-          bytes = bytes.subarray(n);
-        }
+      if ('socket' in res) {
+        // 101 (spec §2.12): raw bytes both ways until the target closes; the caller's end half-closes the target.
+        const socket = res.socket;
+        s.abort.signal.addEventListener('abort', () => socket.destroy(), { once: true });
+        body!.pipe(socket);
+        socket.on('error', () => undefined); // reported through the iteration below
+        if (res.head.length) await sendData(res.head);
+        for await (const chunk of socket) await sendData(chunk as Buffer);
+        socket.destroy();
+      } else {
+        for await (const chunk of res.body) await sendData(chunk as Buffer);
       }
       send({ type: 'data', streamId: s.id, endStream: true, bytes: new Uint8Array(0) });
     } catch (e) {

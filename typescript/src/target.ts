@@ -1,8 +1,11 @@
 // Calls the target service with undici (keep-alive pool) and maps failures to
 // the codes the C++ client uses: unreachable → target_unavailable (503),
 // timeout → target_timeout (504), anything else → target_error.
-import { Agent, request } from 'undici';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
 
 import type { ErrorCode } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
@@ -18,6 +21,37 @@ export function endToEnd(headers: HeaderList): HeaderList {
   for (const [n, v] of headers)
     if (n.toLowerCase() === 'connection') for (const t of v.split(',')) if (t.trim()) listed.add(t.trim().toLowerCase());
   return headers.filter(([n]) => !hopByHop.has(n.toLowerCase()) && !listed.has(n.toLowerCase()));
+}
+
+// The protocol an HTTP upgrade asks for (Upgrade, when Connection lists
+// "upgrade"); '' when the message is no upgrade.
+export function upgradeProtocol(headers: HeaderList): string {
+  const listed = headers
+    .filter(([n]) => n.toLowerCase() === 'connection')
+    .flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase()));
+  if (!listed.includes('upgrade')) return '';
+  return headers.find(([n]) => n.toLowerCase() === 'upgrade')?.[1] ?? '';
+}
+
+// endToEnd(), plus Connection: Upgrade / Upgrade: <protocol> when `protocol` is set.
+export function withUpgrade(headers: HeaderList, protocol: string): HeaderList {
+  const out = endToEnd(headers);
+  if (protocol) out.push(['Connection', 'Upgrade'], ['Upgrade', protocol]);
+  return out;
+}
+
+function pairs(raw: string[]): HeaderList {
+  const out: HeaderList = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+// The target switched protocols: the raw connection, and bytes it sent after its 101.
+export interface UpgradedTarget {
+  status: 101;
+  headers: HeaderList;
+  socket: Socket;
+  head: Buffer;
 }
 
 export interface TargetResponse {
@@ -73,6 +107,29 @@ export class Target {
     } catch (e) {
       throw classifyTargetError(e);
     }
+  }
+
+  // An upgrade request on a connection of its own (node:http: undici has no
+  // way to receive a 101 and keep the socket). Resolves with the switched
+  // connection, or with an ordinary response when the target declines.
+  upgrade(method: string, path: string, headers: HeaderList, protocol: string, timeoutMs: number,
+          signal: AbortSignal): Promise<UpgradedTarget | TargetResponse> {
+    const basePath = this.base.pathname.replace(/\/+$/, '');
+    const send = this.base.protocol === 'https:' ? httpsRequest : httpRequest;
+    const fields: string[] = [];
+    for (const [n, v] of withUpgrade(headers, protocol)) fields.push(n, v);
+    return new Promise((resolve, reject) => {
+      const req = send(new URL(basePath + path, this.base.origin), { method, headers: fields, agent: false, signal, timeout: timeoutMs });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
+      req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+        socket.setTimeout(0);
+        const h = pairs(res.rawHeaders);
+        resolve({ status: 101, headers: withUpgrade(h, upgradeProtocol(h)), socket, head });
+      });
+      req.on('response', (res: IncomingMessage) => resolve({ status: res.statusCode ?? 502, headers: endToEnd(pairs(res.rawHeaders)), body: res }));
+      req.on('error', (e) => reject(classifyTargetError(e)));
+      req.end();
+    });
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { backoffDelay, defaultBackoff } from '../src/backoff.js';
 import { foldForV1 } from '../src/client.js';
-import { Target, TargetError, classifyTargetError, endToEnd } from '../src/target.js';
+import { Target, TargetError, classifyTargetError, endToEnd, upgradeProtocol, withUpgrade } from '../src/target.js';
 import { TerminalView } from '../src/terminal.js';
 
 describe('backoff', () => {
@@ -42,6 +42,15 @@ describe('header handling', () => {
       ['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'],
     ]);
     expect(out).toEqual([['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']]);
+  });
+
+  it('finds an upgrade only when Connection lists it, and keeps just its hop fields', () => {
+    const ws: Array<[string, string]> = [['Connection', 'keep-alive, Upgrade'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Key', 'k'], ['Keep-Alive', 'x']];
+    expect(upgradeProtocol(ws)).toBe('websocket');
+    expect(withUpgrade(ws, 'websocket')).toEqual([['Sec-WebSocket-Key', 'k'], ['Connection', 'Upgrade'], ['Upgrade', 'websocket']]);
+    expect(upgradeProtocol([['Upgrade', 'websocket']])).toBe('');
+    expect(upgradeProtocol([['Connection', 'upgrade']])).toBe('');
+    expect(withUpgrade([['Upgrade', 'h2c']], '')).toEqual([]);
   });
 
   it('folds repeats for protocol 1.1 maps like the original', () => {

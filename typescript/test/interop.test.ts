@@ -2,6 +2,7 @@
 // and a real HTTP target, over protocol 2 and protocol 1.1.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 import { TunnelClient, type TunnelRequest } from '../src/client.js';
 import { TunelyError } from '../src/errors.js';
@@ -148,6 +149,38 @@ for (const protocol of ['2', '1.1'] as const) {
         await waitFor(() => tunnel.requests.some((q) => q.path === '/endless'), 10_000, 'exchange reported');
       });
     }
+
+    it(protocol === '2' ? 'passes a WebSocket through (upgrade, text, binary, close code)' : 'answers a WebSocket upgrade with 501', async () => {
+      const caller = new WebSocket(`ws://127.0.0.1:${server.port}/t/${domain}/ws`, { headers: { 'x-probe': 'p1' } });
+      if (protocol === '1.1') {
+        caller.on('error', () => undefined); // the aborted handshake
+        const status = await new Promise<number>((resolve) => caller.on('unexpected-response', (req, res) => {
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        }));
+        expect(status).toBe(501);
+        return;
+      }
+      const messages: Array<{ data: Buffer; binary: boolean }> = [];
+      caller.on('message', (data: Buffer, binary: boolean) => void messages.push({ data, binary }));
+      const closed = new Promise<{ code: number; reason: string }>((r) => caller.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+      await new Promise<void>((resolve, reject) => {
+        caller.once('open', () => resolve());
+        caller.once('error', reject);
+      });
+      caller.send('probe');
+      caller.send('héllo');
+      const big = randomBytes(1024 * 1024 + 3);
+      caller.send(big);
+      await waitFor(() => messages.length === 3, 15_000, 'three echoes');
+      expect(messages[0]!.data.toString()).toBe('p1');
+      expect(messages[1]!.data.toString()).toBe('héllo');
+      expect(messages[2]!.binary).toBe(true);
+      expect(sha256(messages[2]!.data)).toBe(sha256(big));
+      caller.send('close');
+      expect(await closed).toEqual({ code: 4000, reason: 'bye' });
+      await waitFor(() => tunnel.requests.some((q) => q.path === '/ws' && q.status === 101), 10_000, 'upgrade reported');
+    });
 
     it('rejects a duplicate connection without forcing, and --force takes over', async () => {
       const d = uniqueDomain('dup');

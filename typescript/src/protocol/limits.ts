@@ -10,3 +10,5 @@ export const v2MaxResetMessage = 1024;
 export const v2InitialWindow = 256 * 1024;
 export const v2MaxWindow = 16 * 1024 * 1024;
 export const capabilityV2 = 'tunely/2';
+// Protocol 2 streams may carry HTTP upgrades (WebSocket): spec/PROTOCOL.md §2.12.
+export const capabilityUpgrade = 'tunely/2+upgrade';

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { WebSocketServer } from 'ws';
 import { join, resolve } from 'node:path';
 
 export const adminKey = 'interop-admin-key-' + randomBytes(8).toString('hex');
@@ -156,9 +157,21 @@ export async function startTarget(): Promise<TestTarget> {
       res.end('not found');
     }
   });
+  // /ws: a WebSocket echo; the text "close" closes with 4000 "bye"; "probe" answers the X-Probe request header.
+  const wss = new WebSocketServer({ server: t.server, path: '/ws' });
+  wss.on('connection', (socket, req) => {
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : data.toString();
+      if (text === 'close') socket.close(4000, 'bye');
+      else if (text === 'probe') socket.send(String(req.headers['x-probe'] ?? ''));
+      else socket.send(data, { binary: isBinary });
+    });
+  });
   await new Promise<void>((r) => t.server.listen(0, '127.0.0.1', r));
   t.url = `http://127.0.0.1:${(t.server.address() as AddressInfo).port}`;
   t.close = () => new Promise<void>((r) => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
     t.server.closeAllConnections();
     t.server.close(() => r());
   });
