@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev libsodium-dev libgtest-dev libgmock-dev bsdutils curl
   libpq-dev libmariadb-dev postgresql-15 mariadb-server mariadb-client prometheus-cpp-dev
   chromium  # the console's end-to-end tests drive it (playwright-core, no downloaded browser)
+  nginx-light openssl  # the wss:// client test puts the server behind TLS-terminating nginx; bench/ compares with nginx
 )
 
 # Node.js ≥ 20 (with npm) comes with the machine image; Debian 12's own nodejs is 18, too old for the

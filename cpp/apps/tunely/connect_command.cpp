@@ -23,6 +23,8 @@ struct connect_flags {
     double reconnect = 5;
     int max_attempts = 0;
     bool no_v2 = false;
+    std::string ca_file;
+    bool insecure = false;
     std::string log_level = "info";
 };
 
@@ -39,6 +41,9 @@ int run_connect(const connect_flags& f) {
     o.target_url = f.target;
     o.force = f.force;
     o.offer_v2 = !f.no_v2;
+    o.ca_file = f.ca_file;
+    o.insecure = f.insecure;
+    if (f.insecure) spdlog::warn("--insecure: the server's TLS certificate is not verified");
     o.reconnect.base = std::chrono::milliseconds(static_cast<std::int64_t>(f.reconnect * 1000));
     o.max_reconnect_attempts = f.max_attempts;
     terminal_view view(f.server, f.target, ::isatty(STDOUT_FILENO) == 1);
@@ -91,6 +96,10 @@ void add_connect_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--max-attempts", f->max_attempts, "Give up after this many failed reconnects (0 = never)")
         ->envname("TUNELY_MAX_ATTEMPTS")->capture_default_str();
     cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
+    cmd->add_option("--ca-file", f->ca_file, "PEM file of CAs trusted for a wss:// server (besides the system's)")
+        ->envname("TUNELY_CA_FILE")->check(CLI::ExistingFile);
+    cmd->add_flag("--insecure", f->insecure, "Do not verify the wss:// server's certificate (testing only)")
+        ->envname("TUNELY_INSECURE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
     cmd->callback([f, &exit_code] { exit_code = run_connect(*f); });
 }

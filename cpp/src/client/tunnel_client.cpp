@@ -1,48 +1,21 @@
 #include "tunely/client/tunnel_client.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/url.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <random>
 
 #include "client_session.hpp"
+#include "server_connection.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/protocol/limits.hpp"
 #include "tunely/protocol/v1_codec.hpp"
 #include "tunely/transport/notifier.hpp"
-#include "tunely/transport/ws_channel_impl.hpp"
 
 namespace tunely::client {
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace v1 = protocol::v1;
 
 namespace {
-
-struct server_address {
-    std::string host;
-    std::string port;
-    std::string path;
-    std::string host_header;
-};
-
-result<server_address> parse_server_url(std::string_view url) {
-    auto u = boost::urls::parse_uri(url);
-    if (!u || u->host().empty()) return make_error_code(error::invalid_field);
-    // wss:// needs TLS on the client, which is not built yet.
-    if (u->scheme() != "ws" && u->scheme() != "http") return make_error_code(error::invalid_field);
-    server_address a;
-    a.host = u->host();
-    if (a.host.size() > 2 && a.host.front() == '[') a.host = a.host.substr(1, a.host.size() - 2);
-    a.port = u->has_port() ? std::string(u->port()) : "80";
-    a.path = u->encoded_path().empty() ? "/ws/tunnel" : std::string(u->encoded_path());
-    a.host_header = std::string(u->encoded_host_and_port());
-    return a;
-}
 
 // Outcome of one connection attempt.
 struct attempt {
@@ -74,36 +47,8 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
 
     awaitable<attempt> connect_once(const server_address& server, target_pool& pool) {
         attempt out;
-        boost::asio::ip::tcp::resolver resolver(ex);
-        auto [rec, endpoints] = co_await resolver.async_resolve(server.host, server.port, as_tuple_awaitable);
-        if (rec) {
-            out.reason = "cannot resolve " + server.host + ": " + rec.message();
-            co_return out;
-        }
-        websocket::stream<beast::tcp_stream> ws(ex);
-        beast::get_lowest_layer(ws).expires_after(options.connect_timeout);
-        auto [cec, ep] = co_await beast::get_lowest_layer(ws).async_connect(endpoints, as_tuple_awaitable);
-        (void)ep;
-        if (cec) {
-            out.reason = "cannot connect to " + server.host_header + ": " + cec.message();
-            co_return out;
-        }
-        beast::get_lowest_layer(ws).socket().set_option(boost::asio::ip::tcp::no_delay(true));
-        ws.set_option(websocket::stream_base::decorator([v = options.client_version](websocket::request_type& req) {
-            req.set(beast::http::field::user_agent, "tunely-client/" + v);
-        }));
-        auto [hec] = co_await ws.async_handshake(server.host_header, server.path, as_tuple_awaitable);
-        if (hec) {
-            out.reason = "WebSocket handshake failed: " + hec.message();
-            co_return out;
-        }
-        beast::get_lowest_layer(ws).expires_never();
-        websocket::stream_base::timeout t{};
-        t.handshake_timeout = std::chrono::seconds(10);
-        t.idle_timeout = websocket::stream_base::none();
-        t.keep_alive_pings = false;
-        ws.set_option(t);
-        auto channel = std::make_shared<transport::ws_channel_impl<beast::tcp_stream>>(std::move(ws), server.host_header);
+        auto channel = co_await open_server_channel(ex, server, options, out.reason);
+        if (!channel) co_return out;
         channel->set_read_limit(protocol::v1_max_message_size);
 
         v1::auth auth{options.token.reveal(), options.client_version, options.force, {}};
@@ -119,9 +64,9 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         std::string_view payload;
         bool text = false;
         // The server answers within its own auth timeout; our idle timeout bounds it too.
-        beast::get_lowest_layer(channel->stream()).expires_after(options.idle_timeout);
+        channel->expires_after(options.idle_timeout);
         auto rdec = co_await channel->read(payload, text);
-        beast::get_lowest_layer(channel->stream()).expires_never();
+        channel->expires_never();
         if (rdec) {
             out.reason = "no answer to auth: " + rdec.message();
             co_return out;
@@ -166,7 +111,7 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         auto self = shared_from_this();
         auto server = parse_server_url(options.server_url);
         if (!server) {
-            error("invalid server URL '" + options.server_url + "' (expected ws://host[:port]/path)");
+            error("invalid server URL '" + options.server_url + "' (expected ws[s]://host[:port]/path)");
             co_return server.error();
         }
         auto target = parse_target_url(options.target_url);

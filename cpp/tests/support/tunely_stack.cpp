@@ -76,8 +76,10 @@ bool tunely_server_process::wait_connected(const std::string& domain, bool conne
 
 std::unique_ptr<child_process> start_client(const tunely_server_process& server, const std::string& token,
                                             const std::string& target_url, std::vector<std::string> extra_args) {
-    std::vector<std::string> args{"connect", "--server", server.ws_url(), "--token", token, "--target", target_url,
-                                  "--reconnect", "0.2"};
+    std::vector<std::string> args{"connect", "--token", token, "--target", target_url, "--reconnect", "0.2"};
+    // `extra_args` may name another --server (e.g. a TLS front); else the server's own ws:// URL.
+    if (std::find(extra_args.begin(), extra_args.end(), "--server") == extra_args.end())
+        args.insert(args.end(), {"--server", server.ws_url()});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     return std::make_unique<child_process>(tunely_binary(), args);
 }

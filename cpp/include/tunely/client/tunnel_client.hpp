@@ -32,6 +32,10 @@ struct client_options {
     std::size_t v1_max_body = 10u * 1024 * 1024;
     std::size_t max_idle_target_connections = 64;
     std::string client_version = tunely::version;
+    // wss:// servers: the certificate is verified against the system's CAs (and
+    // `ca_file` when set) and the server's host name; `insecure` skips both.
+    std::string ca_file;
+    bool insecure = false;
 };
 
 struct request_summary {

@@ -5,6 +5,7 @@
 //
 // Concurrency: at most one read() and one write() or close() outstanding at a
 // time (Beast's rule); all calls on the channel's executor.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,10 @@ public:
     // Closes the socket at once, failing pending operations.
     virtual void abort() noexcept = 0;
     virtual void set_read_limit(std::size_t bytes) = 0;
+    // Bounds the operations started from now on (all of them fail at the
+    // deadline); expires_never() lifts the bound.
+    virtual void expires_after(std::chrono::steady_clock::duration d) = 0;
+    virtual void expires_never() = 0;
     virtual const std::string& remote_address() const noexcept = 0;
 };
 

@@ -55,6 +55,15 @@ public:
     }
 
     void set_read_limit(std::size_t bytes) override { ws_.read_message_max(bytes); }
+    // (Test streams have no timer: nothing to bound there.)
+    void expires_after(std::chrono::steady_clock::duration d) override {
+        auto& lowest = boost::beast::get_lowest_layer(ws_);
+        if constexpr (requires { lowest.expires_after(d); }) lowest.expires_after(d);
+    }
+    void expires_never() override {
+        auto& lowest = boost::beast::get_lowest_layer(ws_);
+        if constexpr (requires { lowest.expires_never(); }) lowest.expires_never();
+    }
 
     const std::string& remote_address() const noexcept override { return remote_address_; }
 

@@ -1,0 +1,117 @@
+// `tunely connect` to a wss:// server: the tunnel server behind a TLS-terminating
+// nginx (as operators deploy it), with a throw-away certificate made by openssl.
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "test_target.hpp"
+#include "tunely_stack.hpp"
+
+namespace tunely::test {
+namespace {
+
+std::uint16_t free_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+std::string program(const std::string& name) {
+    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"})
+        if (std::filesystem::exists(std::string(dir) + name)) return std::string(dir) + name;
+    return name;
+}
+
+class tls_e2e : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto cert = (dir.path / "cert.pem").string(), key = (dir.path / "key.pem").string();
+        child_process openssl(program("openssl"),
+                              {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
+                               "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
+        ASSERT_EQ(openssl.wait_exit(std::chrono::seconds(30)), 0) << openssl.output();
+        port = free_port();
+        std::ofstream(dir.path / "nginx.conf")
+            << "daemon off;\nworker_processes 1;\nerror_log " << (dir.path / "error.log").string() << ";\npid "
+            << (dir.path / "nginx.pid").string() << ";\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n"
+            << "  server {\n    listen 127.0.0.1:" << port << " ssl;\n    ssl_certificate " << cert
+            << ";\n    ssl_certificate_key " << key << ";\n    location / {\n      proxy_pass http://127.0.0.1:"
+            << server.port() << ";\n      proxy_http_version 1.1;\n      proxy_set_header Upgrade $http_upgrade;\n"
+            << "      proxy_set_header Connection \"upgrade\";\n      proxy_set_header Host $host;\n"
+            << "      proxy_read_timeout 1h;\n    }\n  }\n}\n";
+        nginx = std::make_unique<child_process>(
+            program("nginx"), std::vector<std::string>{"-c", (dir.path / "nginx.conf").string(), "-p", dir.path.string()});
+        // Ready when it accepts connections.
+        for (int i = 0; i < 100; ++i) {
+            boost::asio::io_context io;
+            boost::asio::ip::tcp::socket s(io);
+            boost::system::error_code ec;
+            s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+            if (!ec) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        FAIL() << "nginx did not start: " << nginx->output();
+    }
+
+    // nginx's workers share its output pipe: stop the master properly so they exit
+    // too (a SIGKILL would orphan them and keep the pipe open).
+    void TearDown() override {
+        if (!nginx) return;
+        nginx->signal(SIGTERM);
+        if (!nginx->wait_exit(std::chrono::seconds(10))) nginx->signal(SIGKILL);
+    }
+
+    std::string wss_url() const { return "wss://localhost:" + std::to_string(port) + "/ws/tunnel"; }
+    std::string ca() const { return (dir.path / "cert.pem").string(); }
+
+    temp_dir dir;
+    test_target target;
+    tunely_server_process server;
+    std::uint16_t port = 0;
+    std::unique_ptr<child_process> nginx;
+};
+
+http_result get(const tunely_server_process& server, const std::string& target) {
+    http_call c;
+    c.target = target;
+    return http_request(server.port(), c);
+}
+
+TEST_F(tls_e2e, connects_over_wss_with_a_verified_certificate) {
+    auto token = server.create_tunnel("secure");
+    auto client = start_client(server, token, target.url(), {"--server", wss_url(), "--ca-file", ca()});
+    ASSERT_TRUE(server.wait_connected("secure")) << client->output();
+    auto r = get(server, "/t/secure/echo?over=tls");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_NE(r.body.find("over=tls"), std::string::npos);
+}
+
+TEST_F(tls_e2e, refuses_an_unverified_certificate_and_says_how_to_fix_it) {
+    auto token = server.create_tunnel("strict");
+    auto client = start_client(server, token, target.url(), {"--server", wss_url()});
+    auto said = client->wait_for("TLS handshake with [^ ]+ failed: ([^\\n]*)", std::chrono::seconds(20));
+    ASSERT_TRUE(said.has_value()) << client->output();
+    EXPECT_NE(said->find("certificate verify failed"), std::string::npos) << *said;
+    EXPECT_NE(said->find("--ca-file"), std::string::npos) << *said;
+    EXPECT_FALSE(server.wait_connected("strict", true, std::chrono::milliseconds(500)));
+
+    // The name must match too: the certificate names localhost only, not 127.0.0.1.
+    auto wrong_name = start_client(server, token, target.url(),
+                                   {"--server", "wss://127.0.0.1:" + std::to_string(port) + "/ws/tunnel", "--ca-file", ca()});
+    EXPECT_TRUE(wrong_name->wait_for("TLS handshake with [^ ]+ failed", std::chrono::seconds(20)).has_value())
+        << wrong_name->output();
+}
+
+TEST_F(tls_e2e, insecure_skips_verification) {
+    auto token = server.create_tunnel("lax");
+    auto client = start_client(server, token, target.url(), {"--server", wss_url(), "--insecure"});
+    ASSERT_TRUE(server.wait_connected("lax")) << client->output();
+    EXPECT_EQ(get(server, "/t/lax/echo").status, 200u);
+    EXPECT_NE(client->output().find("--insecure"), std::string::npos) << "the warning is printed";
+}
+
+}  // namespace
+}  // namespace tunely::test
