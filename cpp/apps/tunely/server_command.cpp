@@ -4,11 +4,13 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <iostream>
 
 #include "admin_key.hpp"
@@ -37,6 +39,8 @@ struct server_flags {
     std::string admin_key;
     std::string public_url;
     std::string console_dir;  // empty: look for admin-console/dist
+    std::string tls_cert;     // PEM certificate chain; with tls_key: the server terminates TLS itself
+    std::string tls_key;
     double request_timeout = 300;
     double ping_interval = 30;
     double idle_timeout = 90;
@@ -79,7 +83,24 @@ std::optional<admin::console_files> find_console(const std::string& flag, bool& 
 
 std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunnels, admin::admin_api& admin) {
+// One accepted connection over TLS: the handshake (bounded), then HTTP as usual.
+awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::tunnel_server& tunnels,
+                          admin::admin_api& admin) {
+    server::tls_stream stream(boost::beast::tcp_stream(std::move(socket)), tls);
+    boost::beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple_awaitable);
+    if (ec) {
+        spdlog::debug("TLS handshake failed: {}", ec.message());
+        co_return;
+    }
+    boost::beast::get_lowest_layer(stream).expires_never();
+    co_await server::serve_http_connection(tunnels, std::move(stream),
+                                           [&admin](server::http_request& r) { return admin.handle(r); });
+}
+
+// `tls`: set when the server terminates TLS itself.
+awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunnels, admin::admin_api& admin,
+                            asio::ssl::context* tls) {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
         if (ec == asio::error::operation_aborted) co_return;
@@ -88,6 +109,10 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunn
             continue;
         }
         socket.set_option(tcp::no_delay(true));
+        if (tls) {
+            transport::spawn(acceptor.get_executor(), serve_tls(std::move(socket), *tls, tunnels, admin), "tls connection");
+            continue;
+        }
         transport::spawn(acceptor.get_executor(),
                          server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
                                                        [&admin](server::http_request& r) { return admin.handle(r); }),
@@ -95,8 +120,34 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunn
     }
 }
 
+// --tls-cert/--tls-key: both or neither. Returns false (after saying why) when unusable.
+bool load_tls(const server_flags& f, std::optional<asio::ssl::context>& tls) {
+    if (f.tls_cert.empty() && f.tls_key.empty()) return true;
+    if (f.tls_cert.empty() || f.tls_key.empty()) {
+        std::cerr << "error: --tls-cert and --tls-key go together\n";
+        return false;
+    }
+    tls.emplace(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(f.tls_cert, ec);
+    if (ec) {
+        std::cerr << "error: --tls-cert " << f.tls_cert << ": " << ec.message() << "\n";
+        return false;
+    }
+    tls->use_private_key_file(f.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+        std::cerr << "error: --tls-key " << f.tls_key << ": " << ec.message() << "\n";
+        return false;
+    }
+    return true;
+}
+
 int run_server(const server_flags& f) {
     spdlog::set_level(spdlog::level::from_str(f.log_level));
+    std::optional<asio::ssl::context> tls;
+    if (!load_tls(f, tls)) return 2;
     std::string problem;
     auto url = store::parse_database_url(f.database, problem);
     if (!url) {
@@ -173,7 +224,7 @@ int run_server(const server_flags& f) {
     auto console = find_console(f.console_dir, console_fatal);
     if (console_fatal) return 2;
     admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics, &traffic,
-                                                         console ? &*console : nullptr});
+                                                         console ? &*console : nullptr, tls ? "wss" : "ws"});
 
     tcp::acceptor acceptor(ioc);
     try {
@@ -188,11 +239,11 @@ int run_server(const server_flags& f) {
     }
     auto bound = acceptor.local_endpoint();
     // Tests and scripts read this line to learn the port (with --port 0).
-    std::cout << "Tunely server listening on http://" << bound.address().to_string() << ":" << bound.port()
-              << " (tunnels at ws://…:" << bound.port() << f.ws_path << ")\n"
+    std::cout << "Tunely server listening on " << (tls ? "https://" : "http://") << bound.address().to_string() << ":"
+              << bound.port() << " (tunnels at " << (tls ? "wss" : "ws") << "://…:" << bound.port() << f.ws_path << ")\n"
               << std::flush;
 
-    transport::spawn(ioc.get_executor(), accept_loop(acceptor, tunnels, admin), "accept loop");
+    transport::spawn(ioc.get_executor(), accept_loop(acceptor, tunnels, admin, tls ? &*tls : nullptr), "accept loop");
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -233,6 +284,9 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--admin-key", f->admin_key, "Admin API key (generated and stored at first start if absent)")
         ->envname("TUNELY_ADMIN_KEY");
     cmd->add_option("--public-url", f->public_url, "Public WebSocket URL shown by /api/info")->envname("TUNELY_PUBLIC_URL");
+    cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain: serve HTTPS/WSS (with --tls-key)")
+        ->envname("TUNELY_TLS_CERT");
+    cmd->add_option("--tls-key", f->tls_key, "PEM private key of --tls-cert")->envname("TUNELY_TLS_KEY");
     cmd->add_option("--console-dir", f->console_dir, "Admin console build served at /admin/ (default: admin-console/dist)")
         ->envname("TUNELY_CONSOLE_DIR");
     cmd->add_option("--request-timeout", f->request_timeout, "Seconds to wait for a response head")

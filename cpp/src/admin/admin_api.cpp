@@ -63,7 +63,7 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
         co_return co_await h.healthz();
     if (segs.size() == 2 && segs[0] == "api" && segs[1] == "info" && method == http::verb::get) {
         auto ws = impl_->options.public_ws_url;
-        if (ws.empty()) ws = "ws://" + std::string(req[http::field::host]) + server.options().ws_path;
+        if (ws.empty()) ws = impl_->options.ws_scheme + "://" + std::string(req[http::field::host]) + server.options().ws_path;
         co_return json_response(200, json::object{{"name", "Tunely"},
                                                   {"version", server.options().server_version},
                                                   {"domain_pattern", "{subdomain}." + server.options().base_domain},

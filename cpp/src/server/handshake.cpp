@@ -1,6 +1,7 @@
 #include "handshake.hpp"
 
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -45,13 +46,18 @@ awaitable<void> delay(std::chrono::milliseconds d) {
     co_await t.async_wait(as_tuple_awaitable);
 }
 
+// After the WebSocket accept: authentication, registration, the session.
+awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel,
+                              std::string remote);
+
 }  // namespace
 
-awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stream,
+template <class Stream>
+awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
                                    beast::http::request<beast::http::empty_body> upgrade) {
-    auto remote = endpoint_text(stream);
-    stream.expires_never();
-    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    auto remote = endpoint_text(beast::get_lowest_layer(stream));
+    beast::get_lowest_layer(stream).expires_never();
+    websocket::stream<Stream> ws(std::move(stream));
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
     timeouts.idle_timeout = websocket::stream_base::none();  // our heartbeat decides
@@ -65,7 +71,19 @@ awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stre
         spdlog::debug("websocket accept from {} failed: {}", remote, accept_ec.message());
         co_return;
     }
-    auto channel = std::make_shared<transport::ws_channel_impl<beast::tcp_stream>>(std::move(ws), remote);
+    auto channel = std::make_shared<transport::ws_channel_impl<Stream>>(std::move(ws), remote);
+    co_await serve_channel(ctx, std::move(channel), std::move(remote));
+}
+
+template awaitable<void> run_tunnel_session<beast::tcp_stream>(handshake_context, beast::tcp_stream,
+                                                               beast::http::request<beast::http::empty_body>);
+template awaitable<void> run_tunnel_session<tls_stream>(handshake_context, tls_stream,
+                                                        beast::http::request<beast::http::empty_body>);
+
+namespace {
+
+awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel,
+                              std::string remote) {
     channel->set_read_limit(protocol::v1_max_message_size);
 
     // No first frame within auth_timeout → close 1008 (compat: handshake step 1).
@@ -171,5 +189,7 @@ awaitable<void> run_tunnel_session(handshake_context ctx, beast::tcp_stream stre
     ctx.registry.remove(info.domain, s.get());
     spdlog::info("tunnel {} disconnected ({}): {}", info.domain, remote, reason);
 }
+
+}  // namespace
 
 }  // namespace tunely::server

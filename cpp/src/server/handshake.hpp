@@ -1,13 +1,13 @@
 #pragma once
 // Accepts a tunnel WebSocket, authenticates it (spec/PROTOCOL.md §1.3), picks
 // the protocol version and runs the session until it ends.
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
 #include "registry.hpp"
 #include "tunely/server/options.hpp"
 #include "tunely/server/store_executor.hpp"
+#include "tunely/server/streams.hpp"
 
 namespace tunely::server {
 
@@ -18,7 +18,9 @@ struct handshake_context {
     const bool& stopping;
 };
 
-awaitable<void> run_tunnel_session(handshake_context ctx, boost::beast::tcp_stream stream,
+// Stream: boost::beast::tcp_stream or tls_stream.
+template <class Stream>
+awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
                                    boost::beast::http::request<boost::beast::http::empty_body> upgrade);
 
 }  // namespace tunely::server

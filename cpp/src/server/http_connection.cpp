@@ -1,6 +1,7 @@
 #include "tunely/server/http_connection.hpp"
 
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
@@ -34,23 +35,26 @@ std::optional<ingress_route> path_route(std::string_view target) {
 
 }  // namespace
 
-awaitable<void> serve_http_connection(tunnel_server& server, beast::tcp_stream stream, fallback_handler fallback,
-                                      connection_options options) {
+namespace {
+
+template <class Stream>
+awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_handler fallback,
+                                 connection_options options) {
     beast::flat_buffer buffer;
     for (;;) {
         header_parser parser;
         parser.header_limit(static_cast<std::uint32_t>(server.options().max_header_bytes));
         parser.body_limit(boost::none);
-        stream.expires_after(options.idle_timeout);
+        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple_awaitable);
         (void)n;
-        stream.expires_never();
+        beast::get_lowest_layer(stream).expires_never();
         if (ec == http::error::header_limit) {
             co_await write_error(stream, 431, "Request header fields too large", false);
             break;
         }
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == asio::error::connection_reset)
+            ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
             break;
         if (ec) {
             co_await write_error(stream, 400, "Bad request: " + ec.message(), false);
@@ -107,7 +111,19 @@ awaitable<void> serve_http_connection(tunnel_server& server, beast::tcp_stream s
         if (wec || !response.keep_alive()) break;
     }
     boost::system::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+awaitable<void> serve_http_connection(tunnel_server& server, beast::tcp_stream stream, fallback_handler fallback,
+                                      connection_options options) {
+    return serve_connection(server, std::move(stream), std::move(fallback), options);
+}
+
+awaitable<void> serve_http_connection(tunnel_server& server, tls_stream stream, fallback_handler fallback,
+                                      connection_options options) {
+    return serve_connection(server, std::move(stream), std::move(fallback), options);
 }
 
 }  // namespace tunely::server

@@ -25,9 +25,10 @@ void keep_start(std::string& into, std::string_view bytes) {
         into.append(bytes.substr(0, record_body_bytes - into.size()));
 }
 
-std::string remote_ip(beast::tcp_stream& stream) {
+template <class Stream>
+std::string remote_ip(Stream& stream) {
     boost::system::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
     return ec ? std::string() : ep.address().to_string();
 }
 
@@ -46,7 +47,8 @@ struct upload {
     transport::notifier finished;
 };
 
-awaitable<void> relay_request_body(std::shared_ptr<upload> state, beast::tcp_stream& stream,
+template <class Stream>
+awaitable<void> relay_request_body(std::shared_ptr<upload> state, Stream& stream,
                                    beast::flat_buffer& buffer, header_parser& header,
                                    std::shared_ptr<exchange> x) {
     http::request_parser<http::buffer_body> parser(std::move(header));
@@ -90,7 +92,8 @@ bool is_bodyless_status(unsigned status) { return status / 100 == 1 || status ==
 
 }  // namespace
 
-awaitable<bool> write_error(beast::tcp_stream& stream, unsigned status, std::string_view text,
+template <class Stream>
+awaitable<bool> write_error(Stream& stream, unsigned status, std::string_view text,
                             bool keep_alive, unsigned version) {
     http::response<http::string_body> res{static_cast<http::status>(status), version};
     res.set(http::field::content_type, "application/json");
@@ -103,7 +106,8 @@ awaitable<bool> write_error(beast::tcp_stream& stream, unsigned status, std::str
     co_return !ec && keep_alive;
 }
 
-awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+template <class Stream>
+awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat_buffer& buffer,
                               header_parser& parser, std::string domain, std::string target) {
     const auto started = std::chrono::steady_clock::now();
     auto& req = parser.get();
@@ -257,7 +261,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
     if (!up->done) {
         // The response is over but the caller is still sending: stop reading it.
         x->cancel(make_error_code(error::stream_cancelled));
-        stream.cancel();
+        beast::get_lowest_layer(stream).cancel();
         while (!up->done) co_await up->finished.wait();
         keep_alive = false;
     }
@@ -267,5 +271,13 @@ awaitable<bool> serve_ingress(tunnel_server& server, beast::tcp_stream& stream, 
     finish(status, failure);
     co_return keep_alive;
 }
+
+template awaitable<bool> write_error<beast::tcp_stream>(beast::tcp_stream&, unsigned, std::string_view, bool,
+                                                       unsigned);
+template awaitable<bool> write_error<tls_stream>(tls_stream&, unsigned, std::string_view, bool, unsigned);
+template awaitable<bool> serve_ingress<beast::tcp_stream>(tunnel_server&, beast::tcp_stream&, beast::flat_buffer&,
+                                                         header_parser&, std::string, std::string);
+template awaitable<bool> serve_ingress<tls_stream>(tunnel_server&, tls_stream&, beast::flat_buffer&, header_parser&,
+                                                  std::string, std::string);
 
 }  // namespace tunely::server

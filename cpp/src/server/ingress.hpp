@@ -1,10 +1,10 @@
 #pragma once
 // Relays one external request through a tunnel, streaming both bodies.
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "tunely/server/streams.hpp"
 #include "tunely/server/tunnel_server.hpp"
 
 namespace tunely::server {
@@ -12,12 +12,15 @@ namespace tunely::server {
 using header_parser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
 
 // Returns whether the connection may serve another request (keep-alive).
-awaitable<bool> serve_ingress(tunnel_server& server, boost::beast::tcp_stream& stream,
+// Stream (here and below): boost::beast::tcp_stream or tls_stream.
+template <class Stream>
+awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream,
                               boost::beast::flat_buffer& buffer, header_parser& parser,
                               std::string domain, std::string target);
 
 // Writes a small JSON error response ({"error": text}).
-awaitable<bool> write_error(boost::beast::tcp_stream& stream, unsigned status, std::string_view text,
+template <class Stream>
+awaitable<bool> write_error(Stream& stream, unsigned status, std::string_view text,
                             bool keep_alive, unsigned version = 11);
 
 }  // namespace tunely::server

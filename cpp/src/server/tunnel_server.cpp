@@ -41,6 +41,14 @@ awaitable<void> tunnel_server::serve_websocket(
     co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
 }
 
+awaitable<void> tunnel_server::serve_websocket(
+    tls_stream stream, boost::beast::http::request<boost::beast::http::empty_body> upgrade) {
+    auto state = impl_;
+    if (state->stopping) co_return;
+    handshake_context ctx{state->options, *state->store, state->registry, state->stopping};
+    co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
+}
+
 result<std::shared_ptr<exchange>> tunnel_server::open_exchange(std::string_view domain, request_head head) {
     if (impl_->stopping) return make_error_code(error::shutting_down);
     auto d = normalize_domain(domain);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include "tunely/core/error.hpp"
 #include "tunely/transport/notifier.hpp"
@@ -21,7 +22,8 @@ struct caller_reader {
 };
 
 // Caller → tunnel, until the caller's end of input or an error.
-awaitable<void> caller_to_tunnel(std::shared_ptr<caller_reader> state, beast::tcp_stream& stream,
+template <class Stream>
+awaitable<void> caller_to_tunnel(std::shared_ptr<caller_reader> state, Stream& stream,
                                  beast::flat_buffer& buffer, std::shared_ptr<exchange> x) {
     bool ok = true;
     if (buffer.size() > 0) {
@@ -34,7 +36,8 @@ awaitable<void> caller_to_tunnel(std::shared_ptr<caller_reader> state, beast::tc
     while (ok) {
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk.get(), chunk_size), as_tuple_awaitable);
         if (n > 0 && co_await x->write_body(std::string_view(chunk.get(), n))) break;
-        if (ec == asio::error::eof) {
+        // (A TLS peer that closes without close_notify ends its input as well.)
+        if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
             (void)co_await x->finish_body();
             break;
         }
@@ -49,7 +52,8 @@ awaitable<void> caller_to_tunnel(std::shared_ptr<caller_reader> state, beast::tc
 
 }  // namespace
 
-awaitable<void> relay_upgraded(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::shared_ptr<exchange> x) {
+template <class Stream>
+awaitable<void> relay_upgraded(Stream& stream, beast::flat_buffer& buffer, std::shared_ptr<exchange> x) {
     auto reader = std::make_shared<caller_reader>(co_await asio::this_coro::executor);
     transport::spawn(co_await asio::this_coro::executor, caller_to_tunnel(reader, stream, buffer, x),
                      "upgraded caller reader");
@@ -58,7 +62,7 @@ awaitable<void> relay_upgraded(beast::tcp_stream& stream, beast::flat_buffer& bu
         if (!chunk) break;  // the stream broke: the caller's connection is cut below
         if (!*chunk) {      // the target closed its side
             boost::system::error_code ignored;
-            stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+            beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
             break;
         }
         auto [ec, n] = co_await asio::async_write(stream, asio::buffer(**chunk), as_tuple_awaitable);
@@ -71,9 +75,13 @@ awaitable<void> relay_upgraded(beast::tcp_stream& stream, beast::flat_buffer& bu
     // Nothing more can reach the target: stop reading the caller.
     if (!reader->done) {
         x->cancel(make_error_code(error::stream_cancelled));
-        stream.cancel();
+        beast::get_lowest_layer(stream).cancel();
         while (!reader->done) co_await reader->finished.wait();
     }
 }
+
+template awaitable<void> relay_upgraded<beast::tcp_stream>(beast::tcp_stream&, beast::flat_buffer&,
+                                                           std::shared_ptr<exchange>);
+template awaitable<void> relay_upgraded<tls_stream>(tls_stream&, beast::flat_buffer&, std::shared_ptr<exchange>);
 
 }  // namespace tunely::server

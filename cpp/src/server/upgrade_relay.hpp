@@ -7,16 +7,17 @@
 // the target); the end of the response direction (the target closed) shuts the
 // caller's connection down and stops reading from it. Runs on the server's executor.
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <memory>
 
 #include "tunely/server/exchange.hpp"
+#include "tunely/server/streams.hpp"
 
 namespace tunely::server {
 
 // `buffer` may hold bytes the caller sent after its request head: they go first.
-awaitable<void> relay_upgraded(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
-                               std::shared_ptr<exchange> x);
+// Stream: boost::beast::tcp_stream or tls_stream.
+template <class Stream>
+awaitable<void> relay_upgraded(Stream& stream, boost::beast::flat_buffer& buffer, std::shared_ptr<exchange> x);
 
 }  // namespace tunely::server

@@ -113,5 +113,64 @@ TEST_F(tls_e2e, insecure_skips_verification) {
     EXPECT_NE(client->output().find("--insecure"), std::string::npos) << "the warning is printed";
 }
 
+// curl over HTTPS, trusting only our certificate; returns body + "\n" + status.
+std::string curl(const std::string& ca, std::vector<std::string> args) {
+    std::vector<std::string> all{"-s", "--cacert", ca, "-w", "\n%{http_code}"};
+    all.insert(all.end(), args.begin(), args.end());
+    child_process c(program("curl"), all);
+    EXPECT_EQ(c.wait_exit(std::chrono::seconds(20)), 0) << c.output();
+    return c.output();
+}
+
+TEST_F(tls_e2e, the_server_terminates_tls_itself) {
+    const auto key_file = (dir.path / "key.pem").string();
+    child_process tls_server(tunely_binary(), {"server", "--host", "127.0.0.1", "--port", "0", "--admin-key",
+                                               test_admin_key, "--database",
+                                               "sqlite:///" + (dir.path / "tls.db").string(), "--tls-cert", ca(),
+                                               "--tls-key", key_file});
+    auto bound = tls_server.wait_for("listening on https://127\\.0\\.0\\.1:([0-9]+)", std::chrono::seconds(20));
+    ASSERT_TRUE(bound.has_value()) << tls_server.output();
+    const std::string base = "https://localhost:" + *bound;
+
+    auto created = curl(ca(), {"-H", std::string("x-api-key: ") + test_admin_key, "-d", R"({"domain":"direct"})",
+                               base + "/api/tunnels"});
+    ASSERT_EQ(created.substr(created.size() - 3), "200") << created;
+    auto token_at = created.find("tun_");
+    ASSERT_NE(token_at, std::string::npos) << created;
+    auto token = created.substr(token_at, 47);
+
+    auto info = curl(ca(), {base + "/api/info"});
+    EXPECT_NE(info.find("\"websocket_url\":\"wss://localhost:" + *bound + "/ws/tunnel\""), std::string::npos) << info;
+
+    child_process client(tunely_binary(), {"connect", "--server", "wss://localhost:" + *bound + "/ws/tunnel", "--token",
+                                           token, "--target", target.url(), "--ca-file", ca()});
+    ASSERT_TRUE(client.wait_for("connected: tunnel 'direct'", std::chrono::seconds(20)).has_value()) << client.output();
+    auto echoed = curl(ca(), {base + "/t/direct/echo?over=direct-tls"});
+    EXPECT_EQ(echoed.substr(echoed.size() - 3), "200") << echoed;
+    EXPECT_NE(echoed.find("over=direct-tls"), std::string::npos) << echoed;
+
+    // A plain-HTTP request to the TLS port is no request: nothing is served, nothing crashes.
+    http_call plain;
+    plain.target = "/health";
+    plain.timeout = std::chrono::seconds(5);
+    EXPECT_NE(http_request(static_cast<std::uint16_t>(std::stoi(*bound)), plain).status, 200u);
+    auto health = curl(ca(), {base + "/health"});
+    EXPECT_EQ(health.substr(health.size() - 3), "200") << "the server still serves TLS afterwards";
+}
+
+TEST(tls_flags, cert_and_key_go_together_and_must_load) {
+    temp_dir dir;
+    std::ofstream(dir.path / "bad.pem") << "not a certificate";
+    const auto db = "sqlite:///" + (dir.path / "t.db").string();
+    child_process half(tunely_binary(), {"server", "--port", "0", "--database", db, "--admin-key", "k", "--tls-cert",
+                                         (dir.path / "bad.pem").string()});
+    EXPECT_EQ(half.wait_exit(std::chrono::seconds(10)), 2);
+    EXPECT_NE(half.output().find("--tls-cert and --tls-key go together"), std::string::npos) << half.output();
+    child_process bad(tunely_binary(), {"server", "--port", "0", "--database", db, "--admin-key", "k", "--tls-cert",
+                                        (dir.path / "bad.pem").string(), "--tls-key", (dir.path / "bad.pem").string()});
+    EXPECT_EQ(bad.wait_exit(std::chrono::seconds(10)), 2);
+    EXPECT_NE(bad.output().find("error: --tls-cert"), std::string::npos) << bad.output();
+}
+
 }  // namespace
 }  // namespace tunely::test

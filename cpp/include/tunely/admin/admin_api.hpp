@@ -23,6 +23,7 @@ struct admin_options {
     admin::metrics* metrics = nullptr;  // served at GET /metrics when set
     const traffic_window* traffic = nullptr;  // GET /api/stats's series; zeros when unset
     const console_files* console = nullptr;   // served at /admin/ when set
+    std::string ws_scheme = "ws";             // of the URL /api/info shows when public_ws_url is empty
 };
 
 class admin_api {

@@ -9,6 +9,7 @@
 
 #include <functional>
 
+#include "tunely/server/streams.hpp"
 #include "tunely/server/tunnel_server.hpp"
 
 namespace tunely::server {
@@ -24,5 +25,8 @@ struct connection_options {
 
 awaitable<void> serve_http_connection(tunnel_server& server, boost::beast::tcp_stream stream,
                                       fallback_handler fallback, connection_options options = {});
+// The same over TLS; the caller has done the TLS handshake.
+awaitable<void> serve_http_connection(tunnel_server& server, tls_stream stream, fallback_handler fallback,
+                                      connection_options options = {});
 
 }  // namespace tunely::server

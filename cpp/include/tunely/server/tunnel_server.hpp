@@ -7,6 +7,7 @@
 // Thread-safety: every member must be called on the executor given at
 // construction (a strand when the io_context runs on several threads).
 #include <boost/beast/core/tcp_stream.hpp>
+#include "tunely/server/streams.hpp"
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
@@ -69,6 +70,9 @@ public:
     // Accepts the upgrade, authenticates the tunnel client and serves the
     // session until it ends.
     awaitable<void> serve_websocket(boost::beast::tcp_stream stream,
+                                    boost::beast::http::request<boost::beast::http::empty_body> upgrade);
+    // The same on a connection whose TLS handshake the host application already did.
+    awaitable<void> serve_websocket(tls_stream stream,
                                     boost::beast::http::request<boost::beast::http::empty_body> upgrade);
 
     // Opens a streaming exchange on the domain's live session.
