@@ -37,6 +37,7 @@ std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport
                                                        const client_events& events);
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        target_pool& pool, const client_options& options,
-                                                       const client_events& events);
+                                                       const client_events& events,
+                                                       bool batching);
 
 }  // namespace tunely::client

@@ -10,6 +10,7 @@
 #include "client_session.hpp"
 #include "target_call.hpp"
 #include "tunely/protocol/limits.hpp"
+#include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely/protocol/v2_errors.hpp"
 #include "tunely/transport/spawn.hpp"
@@ -54,6 +55,19 @@ protected:
             spdlog::warn("text frame after protocol 2 negotiation ignored");
             return;
         }
+        if (v2::is_batch(payload)) {
+            auto frames = v2::split_batch(payload);
+            if (!frames) {
+                spdlog::warn("dropped malformed BATCH");
+                return;
+            }
+            for (auto frame : *frames) on_one_frame(frame);
+            return;
+        }
+        on_one_frame(payload);
+    }
+
+    void on_one_frame(std::string_view payload) {
         auto f = v2::decode(payload);
         if (!f) {
             spdlog::warn("dropped malformed frame: {}", f.error().message());
@@ -61,6 +75,11 @@ protected:
         }
         std::visit([this](auto& m) { handle(m); }, *f);
     }
+
+public:
+    void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
+
+protected:
 
     void send_ping() override { outbox_.push_binary(v2::encode(v2::ping{++pings_})); }
 
@@ -390,8 +409,10 @@ private:
 
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        target_pool& pool, const client_options& options,
-                                                       const client_events& events) {
-    return std::make_shared<session_v2>(std::move(channel), pool, options, events);
+                                                       const client_events& events, bool batching) {
+    auto s = std::make_shared<session_v2>(std::move(channel), pool, options, events);
+    if (batching) s->enable_batching();
+    return s;
 }
 
 }  // namespace tunely::client

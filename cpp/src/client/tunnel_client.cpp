@@ -55,6 +55,7 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         if (options.offer_v2) {
             auth.capabilities.push_back(protocol::capability_v2);
             auth.capabilities.push_back(protocol::capability_upgrade);  // we carry WebSocket upgrades (§2.12)
+            auth.capabilities.push_back(protocol::capability_batch);    // and take BATCH messages (§2.4.8)
         }
         auto frame = v1::encode(auth);
         if (auto ec = co_await channel->write(boost::asio::buffer(frame), {}, true)) {
@@ -96,7 +97,9 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         connected = true;
         out.authenticated = true;
         if (events.on_connect) events.on_connect(domain, protocol);
-        session = v2 ? make_client_session_v2(channel, pool, options, events)
+        const bool batching = v2 && std::find(ok->capabilities.begin(), ok->capabilities.end(),
+                                              protocol::capability_batch) != ok->capabilities.end();
+        session = v2 ? make_client_session_v2(channel, pool, options, events, batching)
                      : make_client_session_v1(channel, pool, options, events);
         if (stopping) session->close();
         out.reason = co_await session->run();

@@ -158,8 +158,12 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
               std::find(request.capabilities.begin(), request.capabilities.end(),
                         protocol::capability_v2) != request.capabilities.end();
     info.protocol = v2 ? 2 : 1;
-    info.upgrades = v2 && std::find(request.capabilities.begin(), request.capabilities.end(),
-                                    protocol::capability_upgrade) != request.capabilities.end();
+    auto offered = [&](const char* capability) {
+        return v2 && std::find(request.capabilities.begin(), request.capabilities.end(), capability) !=
+                         request.capabilities.end();
+    };
+    info.upgrades = offered(protocol::capability_upgrade);
+    info.batching = offered(protocol::capability_batch);
 
     if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
         co_await reject(*channel,
@@ -172,6 +176,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     v1::auth_ok ok{tunnel.domain, std::to_string(tunnel.id), ctx.options.server_version, {}};
     if (v2) ok.capabilities.push_back(protocol::capability_v2);
     if (info.upgrades) ok.capabilities.push_back(protocol::capability_upgrade);
+    if (info.batching) ok.capabilities.push_back(protocol::capability_batch);
     auto ok_frame = v1::encode(ok);
     if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
 

@@ -8,6 +8,7 @@
 #include "session.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/protocol/limits.hpp"
+#include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely/protocol/v2_errors.hpp"
 
@@ -51,6 +52,8 @@ public:
     }
 
     std::size_t in_flight() const noexcept override { return streams_.size(); }
+
+    void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
 
     awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
         auto self = shared_from_this();  // keeps the session while this waits for credit
@@ -100,6 +103,19 @@ protected:
             spdlog::warn("session {}: text frame after protocol 2 negotiation ignored", info_.domain);
             return;
         }
+        if (v2::is_batch(payload)) {
+            auto frames = v2::split_batch(payload);
+            if (!frames) {
+                spdlog::warn("session {}: dropped malformed BATCH", info_.domain);
+                return;
+            }
+            for (auto frame : *frames) on_one_frame(frame);
+            return;
+        }
+        on_one_frame(payload);
+    }
+
+    void on_one_frame(std::string_view payload) {
         auto f = v2::decode(payload);
         if (!f) {
             spdlog::warn("session {}: dropped malformed frame: {}", info_.domain, f.error().message());
@@ -223,7 +239,10 @@ private:
 
 std::shared_ptr<session> make_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                          session_info info, const server_options& options) {
-    return std::make_shared<session_v2>(std::move(channel), std::move(info), options);
+    const bool batching = info.batching;
+    auto s = std::make_shared<session_v2>(std::move(channel), std::move(info), options);
+    if (batching) s->enable_batching();
+    return s;
 }
 
 }  // namespace tunely::server

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "test_target.hpp"
+#include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely_stack.hpp"
 
@@ -76,6 +77,37 @@ TEST(robustness, v2_session_survives_malformed_and_spoofed_frames) {
     auto r = pending.get();
     EXPECT_EQ(r.status, 200u) << r.error;
     EXPECT_EQ(r.body, std::string("\x00\xff", 2) + "end");
+}
+
+TEST(robustness, batch_messages_are_taken_apart_and_malformed_ones_dropped) {
+    tunely_server_process server;
+    auto ws = std::make_unique<ws_test_client>(server.port(), "/ws/tunnel");
+    ws->send_text(R"({"type":"auth","token":")" + server.create_tunnel("batch") +
+                  R"(","capabilities":["tunely/2","tunely/2+batch"]})");
+    auto ok = json::parse(ws->read().data);
+    ASSERT_EQ(ok.at("type").as_string(), "auth_ok");
+    EXPECT_EQ(ok.at("capabilities"), json::parse(R"(["tunely/2","tunely/2+batch"])"));
+
+    std::string broken;
+    v2::append_to_batch(broken, v2::encode(v2::ping{1}));
+    broken.resize(broken.size() - 1);                        // the inner frame runs past the end
+    ws->send_binary(broken);
+    std::string batch;
+    v2::append_to_batch(batch, std::string("\x03\x00\x00\x00\x00\x00", 6));  // DATA on stream 0: dropped alone
+    v2::append_to_batch(batch, v2::encode(v2::ping{2}));
+    v2::append_to_batch(batch, v2::encode(v2::ping{3}));
+    ws->send_binary(batch);
+    std::vector<std::uint64_t> pongs;
+    while (pongs.size() < 2) {
+        auto m = ws->read();
+        ASSERT_FALSE(m.closed) << m.close_reason;
+        auto messages = v2::is_batch(m.data) ? *v2::split_batch(m.data) : std::vector<std::string_view>{m.data};
+        for (auto frame : messages) {
+            auto f = v2::decode(frame);
+            if (f && std::holds_alternative<v2::pong>(*f)) pongs.push_back(std::get<v2::pong>(*f).opaque);
+        }
+    }
+    EXPECT_EQ(pongs, (std::vector<std::uint64_t>{2, 3})) << "no pong for the broken batch's ping, both for the good one";
 }
 
 TEST(robustness, v2_data_beyond_the_window_resets_the_stream) {

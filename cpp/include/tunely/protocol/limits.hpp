@@ -25,5 +25,7 @@ inline constexpr std::uint32_t v2_max_window = 16u * 1024 * 1024;
 inline constexpr const char* capability_v2 = "tunely/2";
 // Protocol 2 streams may carry HTTP upgrades (WebSocket): spec/PROTOCOL.md §2.12.
 inline constexpr const char* capability_upgrade = "tunely/2+upgrade";
+// Several frames may share one WebSocket message (BATCH): spec/PROTOCOL.md §2.4.8.
+inline constexpr const char* capability_batch = "tunely/2+batch";
 
 }  // namespace tunely::protocol

@@ -11,6 +11,7 @@ struct session_info {
     std::int64_t tunnel_id = 0;
     int protocol = 1;  // 1 = protocol 1.1, 2 = protocol 2
     bool upgrades = false;  // the client carries HTTP upgrades (capability tunely/2+upgrade)
+    bool batching = false;  // frames may share WebSocket messages (capability tunely/2+batch)
     std::string remote_address;
     std::string client_version;
     std::chrono::system_clock::time_point connected_at{};

@@ -29,6 +29,10 @@ public:
     // error, if any.
     awaitable<boost::system::error_code> run(ws_channel& channel);
 
+    // From now on, binary frames queued together leave as BATCH messages of at
+    // most `max_message_bytes` (the peer negotiated tunely/2+batch).
+    void enable_batching(std::size_t max_message_bytes) noexcept { batch_limit_ = max_message_bytes; }
+
     std::size_t queued_bytes() const noexcept { return queued_bytes_; }
     bool closing() const noexcept { return close_.has_value() || stopped_; }
     // Waits until queued bytes fall to `threshold` or below (or the outbox stops).
@@ -49,6 +53,7 @@ private:
     std::deque<item> queue_;
     std::optional<close_request> close_;
     std::size_t queued_bytes_ = 0;
+    std::size_t batch_limit_ = 0;  // 0: one frame per message
     bool stopped_ = false;
     notifier wake_;
     notifier drained_;
