@@ -5,6 +5,8 @@
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely/transport/outbox.hpp"
@@ -15,27 +17,38 @@ namespace {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-TEST(outbox, writes_in_order_then_closes) {
-    asio::io_context ioc;
-    beast::test::stream client_end(ioc), server_end(ioc);
-    client_end.connect(server_end);
-    websocket::stream<beast::test::stream> server_ws(std::move(server_end));
-    websocket::stream<beast::test::stream> client_ws(std::move(client_end));
-
-    std::vector<std::string> received;
-    bool client_saw_close = false;
-    asio::co_spawn(ioc, [&]() -> awaitable<void> {
-        co_await client_ws.async_handshake("localhost", "/ws", use_awaitable);
+// Two ends of an in-memory WebSocket; the client end's reader records every
+// message and whether the connection ended with a close.
+struct ws_pair {
+    explicit ws_pair(asio::io_context& ioc) : client_end(ioc), server_end(ioc) {
+        client_end.connect(server_end);
+        server_ws.emplace(std::move(server_end));
+        client_ws.emplace(std::move(client_end));
+        asio::co_spawn(ioc, read_all(), asio::detached);
+    }
+    awaitable<void> read_all() {
+        co_await client_ws->async_handshake("localhost", "/ws", use_awaitable);
         for (;;) {
             beast::flat_buffer b;
-            auto [ec, n] = co_await client_ws.async_read(b, as_tuple_awaitable);
+            auto [ec, n] = co_await client_ws->async_read(b, as_tuple_awaitable);
             if (ec) {
                 client_saw_close = ec == websocket::error::closed;
                 co_return;
             }
             received.push_back(beast::buffers_to_string(b.data()));
         }
-    }, asio::detached);
+    }
+    beast::test::stream client_end, server_end;
+    std::optional<websocket::stream<beast::test::stream>> server_ws, client_ws;
+    std::vector<std::string> received;
+    bool client_saw_close = false;
+};
+
+TEST(outbox, writes_in_order_then_closes) {
+    asio::io_context ioc;
+    ws_pair ends(ioc);
+    auto& received = ends.received;
+    auto& server_ws = *ends.server_ws;
 
     boost::system::error_code result = asio::error::would_block;
     asio::co_spawn(ioc, [&]() -> awaitable<void> {
@@ -55,26 +68,14 @@ TEST(outbox, writes_in_order_then_closes) {
     EXPECT_EQ(received[0], "one");
     EXPECT_EQ(received[1], std::string("\x00\x01", 2));
     EXPECT_EQ(received[2], "three");
-    EXPECT_TRUE(client_saw_close);
+    EXPECT_TRUE(ends.client_saw_close);
 }
 
 TEST(outbox, batches_binary_frames_queued_together_but_never_text) {
     asio::io_context ioc;
-    beast::test::stream client_end(ioc), server_end(ioc);
-    client_end.connect(server_end);
-    websocket::stream<beast::test::stream> server_ws(std::move(server_end));
-    websocket::stream<beast::test::stream> client_ws(std::move(client_end));
-
-    std::vector<std::string> received;
-    asio::co_spawn(ioc, [&]() -> awaitable<void> {
-        co_await client_ws.async_handshake("localhost", "/ws", use_awaitable);
-        for (;;) {
-            beast::flat_buffer b;
-            auto [ec, n] = co_await client_ws.async_read(b, as_tuple_awaitable);
-            if (ec) co_return;
-            received.push_back(beast::buffers_to_string(b.data()));
-        }
-    }, asio::detached);
+    ws_pair ends(ioc);
+    auto& received = ends.received;
+    auto& server_ws = *ends.server_ws;
 
     namespace v2 = protocol::v2;
     const auto a = v2::encode_data(1, "a", false), b = v2::encode_data(3, "bb", true);
