@@ -8,7 +8,9 @@ import WebSocket from 'ws';
 import { backoffDelay, defaultBackoff } from './backoff.js';
 import { TunelyError } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
-import { capabilityUpgrade, capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
+import { FrameWriter } from './frame_writer.js';
+import { isBatch, splitBatch } from './protocol/batch.js';
+import { capabilityBatch, capabilityUpgrade, capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
 import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
 import { Target, TargetError, upgradeProtocol } from './target.js';
@@ -139,6 +141,7 @@ export class TunnelClient {
       let authenticated = false;
       let fatal: TunelyError | undefined;
       let protocol2 = false;
+      let out: FrameWriter | undefined; // protocol 2's writer, once negotiated
       let lastSeen = Date.now();
       const ws = new WebSocket(this.options.serverUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
       ws.binaryType = 'nodebuffer';
@@ -146,14 +149,15 @@ export class TunnelClient {
       // Heartbeat: a ping every pingInterval; a connection silent for idleTimeout is dropped (and retried).
       const pinger = setInterval(() => {
         if (!authenticated || ws.readyState !== WebSocket.OPEN) return;
-        ws.send(protocol2 ? v2.encode({ type: 'ping', opaque: BigInt(Date.now()) }) : v1.encode({ type: 'ping', timestamp: new Date().toISOString() }));
+        if (out) out.send(v2.encode({ type: 'ping', opaque: BigInt(Date.now()) }));
+        else ws.send(v1.encode({ type: 'ping', timestamp: new Date().toISOString() }));
       }, this.options.pingInterval);
       const watchdog = setInterval(() => {
         if (Date.now() - lastSeen >= this.options.idleTimeout) ws.terminate();
       }, Math.min(1000, this.options.idleTimeout / 4));
 
       ws.on('open', () => {
-        const caps = this.options.protocol2 ? [capabilityV2, capabilityUpgrade] : [];
+        const caps = this.options.protocol2 ? [capabilityV2, capabilityUpgrade, capabilityBatch] : [];
         ws.send(v1.encode({ type: 'auth', token: this.options.token, client_version: clientVersion, force: this.options.force, capabilities: caps }));
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -163,6 +167,7 @@ export class TunnelClient {
           if (m?.ok && m.value.type === 'auth_ok') {
             authenticated = true;
             protocol2 = this.options.protocol2 && m.value.capabilities.includes(capabilityV2);
+            if (protocol2) out = new FrameWriter(ws, m.value.capabilities.includes(capabilityBatch));
             this.connected = true;
             this.protocol = protocol2 ? '2' : '1.1';
             this.domain = m.value.domain;
@@ -175,7 +180,7 @@ export class TunnelClient {
           }
           return;
         }
-        if (protocol2) this.onFrameV2(ws, data, isBinary);
+        if (out) this.onFrameV2(out, data, isBinary);
         else if (!isBinary) this.onFrameV1(ws, data.toString('utf8'));
       });
       ws.on('ping', () => {
@@ -263,22 +268,30 @@ export class TunnelClient {
 
   // ---- protocol 2 ----
 
-  private onFrameV2(ws: WebSocket, data: Buffer, isBinary: boolean): void {
+  private onFrameV2(out: FrameWriter, data: Buffer, isBinary: boolean): void {
     if (!isBinary) return; // text after negotiation: ignored
+    if (isBatch(data)) {
+      for (const frame of splitBatch(data) ?? []) this.handleV2(out, frame); // a malformed batch is dropped whole
+      return;
+    }
+    this.handleV2(out, data);
+  }
+
+  private handleV2(out: FrameWriter, data: Uint8Array): void {
     const d = v2.decode(data);
     if (!d.ok) return;
     const f = d.value;
     const s = 'streamId' in f ? this.streams.get(f.streamId) : undefined;
     switch (f.type) {
       case 'open':
-        if (!this.streams.has(f.streamId)) void this.serveV2(ws, f);
+        if (!this.streams.has(f.streamId)) void this.serveV2(out, f);
         break;
       case 'data':
         if (s?.body) {
           s.body.push(Buffer.from(f.bytes));
           s.pendingCredit += f.bytes.length;
           if (f.endStream) s.body.push(null);
-          this.maybeGrant(ws, s);
+          this.maybeGrant(out, s);
         }
         break;
       case 'window':
@@ -291,7 +304,7 @@ export class TunnelClient {
         if (s) this.closeStream(s, true);
         break;
       case 'ping':
-        ws.send(v2.encode({ type: 'pong', opaque: f.opaque }));
+        out.send(v2.encode({ type: 'pong', opaque: f.opaque }));
         break;
       default:
         break;
@@ -299,10 +312,10 @@ export class TunnelClient {
   }
 
   // Returns request-body credit once half a window was consumed by the target.
-  private maybeGrant(ws: WebSocket, s: Stream): void {
+  private maybeGrant(out: FrameWriter, s: Stream): void {
     if (s.closed || s.pendingCredit < v2InitialWindow / 2) return;
     if (s.body && s.body.readableLength > v2InitialWindow / 2) return; // the target is slow: hold credit back
-    ws.send(v2.encode({ type: 'window', streamId: s.id, increment: s.pendingCredit }));
+    out.send(v2.encode({ type: 'window', streamId: s.id, increment: s.pendingCredit }));
     s.pendingCredit = 0;
   }
 
@@ -314,14 +327,14 @@ export class TunnelClient {
     this.streams.delete(s.id);
   }
 
-  private async serveV2(ws: WebSocket, f: v2.Open): Promise<void> {
+  private async serveV2(out: FrameWriter, f: v2.Open): Promise<void> {
     const started = Date.now();
     const s: Stream = { id: f.streamId, abort: new AbortController(), pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false };
     this.streams.set(s.id, s);
-    const send = (frame: v2.Frame) => ws.readyState === WebSocket.OPEN && ws.send(v2.encode(frame));
+    const send = (frame: v2.Frame) => out.send(v2.encode(frame));
     let body: Readable | null = null;
     if (!f.endStream || f.body.length) {
-      body = new Readable({ read: () => this.maybeGrant(ws, s) });
+      body = new Readable({ read: () => this.maybeGrant(out, s) });
       s.body = body;
       if (f.body.length) body.push(Buffer.from(f.body));
       if (f.endStream) body.push(null);

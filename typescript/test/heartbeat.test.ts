@@ -8,6 +8,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { TunnelClient } from '../src/client.js';
 import * as v1 from '../src/protocol/v1.js';
 import * as v2 from '../src/protocol/v2.js';
+import { encodeBatch, isBatch, splitBatch } from '../src/protocol/batch.js';
 import { waitFor } from './support/stack.js';
 
 interface Peer {
@@ -18,7 +19,7 @@ interface Peer {
 }
 
 // Answers auth with auth_ok (offering protocol 2 when `v2`), records the rest.
-async function scriptedServer(v2Offer: boolean): Promise<Peer> {
+async function scriptedServer(v2Offer: boolean, extraCaps: string[] = []): Promise<Peer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const peer: Peer = { wss, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws/tunnel`, sockets: [], received: [] };
@@ -28,7 +29,7 @@ async function scriptedServer(v2Offer: boolean): Promise<Peer> {
     ws.on('message', (data: Buffer, binary: boolean) => {
       if (!authed) {
         authed = true;
-        ws.send(JSON.stringify({ type: 'auth_ok', domain: 'scripted', tunnel_id: '1', ...(v2Offer ? { capabilities: ['tunely/2'] } : {}) }));
+        ws.send(JSON.stringify({ type: 'auth_ok', domain: 'scripted', tunnel_id: '1', ...(v2Offer ? { capabilities: ['tunely/2', ...extraCaps] } : {}) }));
         return;
       }
       peer.received.push({ data, binary });
@@ -131,5 +132,48 @@ describe('robustness, protocol 2', () => {
     const d = v2.decode(peer.received[0]!.data);
     expect(d.ok && d.value.type === 'pong' && d.value.opaque).toBe(7n);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('BATCH (tunely/2+batch)', () => {
+  it('takes a batch apart and answers frames of one turn in one batch', async () => {
+    peer = await scriptedServer(true, ['tunely/2+batch']);
+    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
+    void client.run().catch(() => undefined);
+    await waitFor(() => client!.isConnected, 5000, 'connected');
+    const ws = peer.sockets[0]!;
+    ws.send(encodeBatch([v2.encode({ type: 'ping', opaque: 1n }), v2.encode({ type: 'ping', opaque: 2n }), v2.encode({ type: 'ping', opaque: 3n })]));
+    await waitFor(() => peer!.received.length > 0, 5000, 'answer');
+    const answer = new Uint8Array(peer.received[0]!.data);
+    expect(isBatch(answer)).toBe(true);
+    const pongs = splitBatch(answer)!.map((f) => v2.decode(f)).map((d) => (d.ok && d.value.type === 'pong' ? d.value.opaque : -1n));
+    expect(pongs).toEqual([1n, 2n, 3n]);
+  });
+
+  it('drops a malformed batch whole and keeps the session', async () => {
+    peer = await scriptedServer(true, ['tunely/2+batch']);
+    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
+    void client.run().catch(() => undefined);
+    await waitFor(() => client!.isConnected, 5000, 'connected');
+    const good = encodeBatch([v2.encode({ type: 'ping', opaque: 9n })]);
+    expect(splitBatch(good.subarray(0, good.length - 1))).toBeNull();
+    expect(splitBatch(encodeBatch([]))).toBeNull();
+    expect(splitBatch(encodeBatch([good]))).toBeNull(); // nested
+    peer.sockets[0]!.send(good.subarray(0, good.length - 1));
+    peer.sockets[0]!.send(v2.encode({ type: 'ping', opaque: 10n }));
+    await waitFor(() => peer!.received.length > 0, 5000, 'pong');
+    const d = v2.decode(new Uint8Array(peer.received[0]!.data));
+    expect(d.ok && d.value.type === 'pong' && d.value.opaque).toBe(10n);
+  });
+
+  it('is not used unless the server offers it', async () => {
+    peer = await scriptedServer(true);
+    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
+    void client.run().catch(() => undefined);
+    await waitFor(() => client!.isConnected, 5000, 'connected');
+    peer.sockets[0]!.send(v2.encode({ type: 'ping', opaque: 1n }));
+    peer.sockets[0]!.send(v2.encode({ type: 'ping', opaque: 2n }));
+    await waitFor(() => peer!.received.length >= 2, 5000, 'two pongs');
+    expect(peer.received.every((m) => !isBatch(new Uint8Array(m.data)))).toBe(true);
   });
 });

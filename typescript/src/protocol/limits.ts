@@ -12,3 +12,5 @@ export const v2MaxWindow = 16 * 1024 * 1024;
 export const capabilityV2 = 'tunely/2';
 // Protocol 2 streams may carry HTTP upgrades (WebSocket): spec/PROTOCOL.md §2.12.
 export const capabilityUpgrade = 'tunely/2+upgrade';
+// Several frames may share one WebSocket message (BATCH): spec/PROTOCOL.md §2.4.8.
+export const capabilityBatch = 'tunely/2+batch';
