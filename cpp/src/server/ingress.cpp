@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <type_traits>
+
 #include "tunely/core/error.hpp"
 #include "tunely/core/http_status.hpp"
 #include "tunely/transport/notifier.hpp"
@@ -135,7 +137,8 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
     auto ip = remote_ip(stream);
     if (const auto* xff = head.headers.find("x-forwarded-for")) head.headers.set("X-Forwarded-For", *xff + ", " + ip);
     else head.headers.add("X-Forwarded-For", ip);
-    if (!head.headers.find("x-forwarded-proto")) head.headers.add("X-Forwarded-Proto", "http");
+    if (!head.headers.find("x-forwarded-proto"))
+        head.headers.add("X-Forwarded-Proto", std::is_same_v<Stream, tls_stream> ? "https" : "http");
     if (const auto* host = head.headers.find("host"); host && !head.headers.find("x-forwarded-host"))
         head.headers.add("X-Forwarded-Host", *host);
     head.has_body = has_body || !upgrade.empty();  // an upgraded stream carries the caller's bytes

@@ -148,6 +148,7 @@ TEST_F(tls_e2e, the_server_terminates_tls_itself) {
     auto echoed = curl(ca(), {base + "/t/direct/echo?over=direct-tls"});
     EXPECT_EQ(echoed.substr(echoed.size() - 3), "200") << echoed;
     EXPECT_NE(echoed.find("over=direct-tls"), std::string::npos) << echoed;
+    EXPECT_NE(echoed.find("\"x-forwarded-proto\":\"https\""), std::string::npos) << echoed;
 
     // A plain-HTTP request to the TLS port is no request: nothing is served, nothing crashes.
     http_call plain;
