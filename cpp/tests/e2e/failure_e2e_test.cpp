@@ -76,6 +76,23 @@ TEST(failure_e2e, client_killed_mid_request_gives_502_at_once) {
     std::printf("[ measured ] 502 arrived %lld ms after the client was killed\n", static_cast<long long>(waited.count()));
 }
 
+TEST(failure_e2e, client_killed_during_a_websocket_cuts_the_callers_connection) {
+    test_target target;
+    tunely_server_process server;
+    auto token = server.create_tunnel("wsdies");
+    auto client = start_client(server, token, target.url());
+    ASSERT_TRUE(server.wait_connected("wsdies")) << client->output();
+    ws_test_client ws(server.port(), "/t/wsdies/ws");
+    ws.send_text("before");
+    ASSERT_EQ(ws.read().data, "before");
+    client->signal(SIGKILL);
+    // The upgraded connection has nowhere to go: the caller sees it end (no hang until some timeout).
+    auto m = ws.read(std::chrono::seconds(10));
+    EXPECT_TRUE(m.closed);
+    EXPECT_NE(m.close_reason, "timeout") << "the caller's connection was left open";
+    EXPECT_TRUE(server.wait_connected("wsdies", false)) << "the session is gone";
+}
+
 TEST(failure_e2e, wrong_token_gets_auth_error_and_1008) {
     tunely_server_process server;
     ws_test_client ws(server.port(), "/ws/tunnel");
