@@ -13,7 +13,7 @@ import { isBatch, splitBatch } from './protocol/batch.js';
 import { capabilityBatch, capabilityUpgrade, capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
 import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
-import { Target, TargetError, upgradeProtocol } from './target.js';
+import { Target, TargetError, failureStatus, upgradeProtocol } from './target.js';
 
 export interface TunnelRequest {
   method: string;
@@ -259,7 +259,7 @@ export class TunnelClient {
       send({ type: 'response', id: r.id, status: res.status, headers: folded, body: body.length ? text : null, error: null, duration_ms: Date.now() - started });
       this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
     } catch (e) {
-      if (e instanceof TargetError) fail(e.code === 'target_unavailable' ? 503 : e.code === 'target_timeout' ? 504 : 500, e.message);
+      if (e instanceof TargetError) fail(failureStatus(e.code, 500), e.message);
       else if (!abort.signal.aborted) fail(500, (e as Error).message);
     } finally {
       this.v1Calls.delete(r.id);
@@ -377,8 +377,8 @@ export class TunnelClient {
       if (!s.closed) {
         const code = e instanceof TargetError ? e.code : 'target_error';
         summary.error = (e as Error).message;
-        send({ type: 'reset', streamId: s.id, code: v2.resetCodes[code === 'target_unavailable' ? 'target_unavailable' : code === 'target_timeout' ? 'target_timeout' : 'target_error'], message: summary.error });
-        if (!summary.status) summary.status = code === 'target_unavailable' ? 503 : code === 'target_timeout' ? 504 : 502;
+        send({ type: 'reset', streamId: s.id, code: v2.resetCodes[code], message: summary.error });
+        if (!summary.status) summary.status = failureStatus(code, 502);
       }
     } finally {
       this.closeStream(s, false);

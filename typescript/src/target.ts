@@ -60,10 +60,18 @@ export interface TargetResponse {
   body: Readable;
 }
 
+export type TargetFailure = Extract<ErrorCode, 'target_unavailable' | 'target_timeout' | 'target_error'>;
+
 export class TargetError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(readonly code: TargetFailure, message: string) {
     super(message);
   }
+}
+
+// The status a failure is answered with, as the C++ client does: 503 unreachable,
+// 504 timeout, `other` for the rest (500 in 1.1 responses, 502 for protocol 2).
+export function failureStatus(code: TargetFailure, other: number): number {
+  return code === 'target_unavailable' ? 503 : code === 'target_timeout' ? 504 : other;
 }
 
 export function classifyTargetError(e: unknown): TargetError {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { backoffDelay, defaultBackoff } from '../src/backoff.js';
 import { foldForV1 } from '../src/client.js';
-import { Target, TargetError, classifyTargetError, endToEnd, upgradeProtocol, withUpgrade } from '../src/target.js';
+import { Target, TargetError, classifyTargetError, endToEnd, failureStatus, upgradeProtocol, withUpgrade } from '../src/target.js';
 import { TerminalView } from '../src/terminal.js';
 
 describe('backoff', () => {
@@ -127,6 +127,11 @@ describe('target error mapping', () => {
     expect(classifyTargetError({ message: 'x', cause: { code: 'ECONNREFUSED' } }).code).toBe('target_unavailable');
     expect(classifyTargetError({ code: 'ENOTFOUND', message: 'getaddrinfo' }).code).toBe('target_unavailable');
     expect(classifyTargetError(new Error('boom')).code).toBe('target_error');
+  });
+
+  it('answers failures with the C++ client\'s statuses', () => {
+    expect([failureStatus('target_unavailable', 500), failureStatus('target_timeout', 500), failureStatus('target_error', 500)]).toEqual([503, 504, 500]);
+    expect(failureStatus('target_error', 502)).toBe(502);
   });
 
   it('refuses a target that is not http(s)', () => {

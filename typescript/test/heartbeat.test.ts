@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 
-import { TunnelClient } from '../src/client.js';
+import { TunnelClient, type TunnelClientOptions } from '../src/client.js';
 import * as v1 from '../src/protocol/v1.js';
 import * as v2 from '../src/protocol/v2.js';
 import { encodeBatch, isBatch, splitBatch } from '../src/protocol/batch.js';
@@ -48,12 +48,18 @@ afterEach(async () => {
   client = undefined;
 });
 
+// Starts a client against the scripted peer and waits until it is signed in.
+async function connectClient(options: Partial<TunnelClientOptions> = {}): Promise<TunnelClient> {
+  client = new TunnelClient({ serverUrl: peer!.url, token: 't', targetUrl: 'http://127.0.0.1:1', ...options });
+  void client.run().catch(() => undefined);
+  await waitFor(() => client!.isConnected, 5000, 'connected');
+  return client;
+}
+
 describe('heartbeat', () => {
   it('answers a 1.1 ping with a pong carrying its timestamp', async () => {
     peer = await scriptedServer(false);
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient();
     peer.sockets[0]!.send(JSON.stringify({ type: 'ping', timestamp: 'T1' }));
     await waitFor(() => peer!.received.length > 0, 5000, 'pong');
     expect(JSON.parse(peer.received[0]!.data.toString())).toEqual({ type: 'pong', timestamp: 'T1' });
@@ -61,9 +67,7 @@ describe('heartbeat', () => {
 
   it('answers a protocol-2 PING with a PONG carrying its opaque value', async () => {
     peer = await scriptedServer(true);
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient();
     peer.sockets[0]!.send(v2.encode({ type: 'ping', opaque: 0x1122334455667788n }));
     await waitFor(() => peer!.received.length > 0, 5000, 'pong');
     const d = v2.decode(peer.received[0]!.data);
@@ -89,9 +93,7 @@ describe('robustness', () => {
   it('drops malformed frames and keeps the session', async () => {
     peer = await scriptedServer(false);
     let disconnects = 0;
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1', onDisconnect: () => void disconnects++ });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient({ onDisconnect: () => void disconnects++ });
     const ws = peer.sockets[0]!;
     for (const bad of ['{', '[]', '{"type":"request"}', '{"type":"nope"}', 'x'.repeat(1000)]) ws.send(bad);
     ws.send(Buffer.from([0xff, 0x00]), { binary: true });
@@ -103,9 +105,7 @@ describe('robustness', () => {
 
   it("answers 400 to a 1.1 request whose path does not start with '/'", async () => {
     peer = await scriptedServer(false);
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient();
     peer.sockets[0]!.send(v1.encode({ type: 'request', id: 'r1', method: 'GET', path: 'http://evil/', headers: [], body: null, timeout: 5, timestamp: '' }));
     await waitFor(() => peer!.received.length > 0, 5000, 'response');
     const m = JSON.parse(peer.received[0]!.data.toString());
@@ -119,9 +119,7 @@ describe('robustness, protocol 2', () => {
   it("drops an OPEN whose target does not start with '/' (spec §2: invalid_path) and keeps the session", async () => {
     peer = await scriptedServer(true);
     const seen: string[] = [];
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1', onRequest: (r) => void seen.push(r.path) });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient({ onRequest: (r) => void seen.push(r.path) });
     const open = v2.encode({ type: 'open', streamId: 1, endStream: true, timeoutMs: 1000, method: 'GET', target: '/x', headers: [], body: new Uint8Array(0) });
     const bad = Buffer.from(open);
     bad[bad.indexOf(Buffer.from('/x'))] = 0x68; // 'h': the target no longer starts with '/'
@@ -138,9 +136,7 @@ describe('robustness, protocol 2', () => {
 describe('BATCH (tunely/2+batch)', () => {
   it('takes a batch apart and answers frames of one turn in one batch', async () => {
     peer = await scriptedServer(true, ['tunely/2+batch']);
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient();
     const ws = peer.sockets[0]!;
     ws.send(encodeBatch([v2.encode({ type: 'ping', opaque: 1n }), v2.encode({ type: 'ping', opaque: 2n }), v2.encode({ type: 'ping', opaque: 3n })]));
     await waitFor(() => peer!.received.length > 0, 5000, 'answer');
@@ -152,9 +148,7 @@ describe('BATCH (tunely/2+batch)', () => {
 
   it('drops a malformed batch whole and keeps the session', async () => {
     peer = await scriptedServer(true, ['tunely/2+batch']);
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient();
     const good = encodeBatch([v2.encode({ type: 'ping', opaque: 9n })]);
     expect(splitBatch(good.subarray(0, good.length - 1))).toBeNull();
     expect(splitBatch(encodeBatch([]))).toBeNull();
@@ -168,9 +162,7 @@ describe('BATCH (tunely/2+batch)', () => {
 
   it('is not used unless the server offers it', async () => {
     peer = await scriptedServer(true);
-    client = new TunnelClient({ serverUrl: peer.url, token: 't', targetUrl: 'http://127.0.0.1:1' });
-    void client.run().catch(() => undefined);
-    await waitFor(() => client!.isConnected, 5000, 'connected');
+    await connectClient();
     peer.sockets[0]!.send(v2.encode({ type: 'ping', opaque: 1n }));
     peer.sockets[0]!.send(v2.encode({ type: 'ping', opaque: 2n }));
     await waitFor(() => peer!.received.length >= 2, 5000, 'two pongs');

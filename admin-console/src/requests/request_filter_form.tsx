@@ -47,7 +47,7 @@ export function RequestFilterForm({ filters, domains, onChange, onClear }: Props
           <option value="">Any status</option>
           {STATUS_CLASSES.map((s) => (
             <option key={s} value={s}>
-              {s === 'error' ? 'error (no response)' : s}
+              {s === 'error' ? 'failed (5xx or no response)' : s}
             </option>
           ))}
         </select>

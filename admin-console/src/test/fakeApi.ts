@@ -24,6 +24,8 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 const detail = (status: number, text: string) => json(status, { detail: text });
+// What the server counts as failed (spec/ADMIN-API.md, `status=error`): a 5xx, no status at all, or an error text.
+const isFailure = (l: RequestLog) => l.status_code >= 500 || l.status_code < 100 || l.error !== null;
 
 export class FakeAdminApi {
   adminKey = 'admin-secret';
@@ -259,7 +261,7 @@ export class FakeAdminApi {
       if (from !== null && t < from) return false;
       if (to !== null && t > to) return false;
       if (status) {
-        if (status === 'error') return l.error !== null;
+        if (status === 'error') return isFailure(l);
         const cls = Number(status[0]);
         return Math.floor(l.status_code / 100) === cls;
       }
@@ -282,18 +284,17 @@ export class FakeAdminApi {
     for (let i = 0; i < minutes; i++) {
       series.push({ start: new Date(firstStart + i * 60_000).toISOString(), requests: 0, errors: 0, bytes_in: 0, bytes_out: 0 });
     }
-    const isError = (l: RequestLog) => l.status_code >= 500 || l.error !== null;
     const inWindow = this.logs.filter((l) => Date.parse(l.timestamp) >= firstStart && Date.parse(l.timestamp) <= now);
     for (const l of inWindow) {
       const b = series[Math.floor((Date.parse(l.timestamp) - firstStart) / 60_000)];
       if (!b) continue;
       b.requests += 1;
-      if (isError(l)) b.errors += 1;
+      if (isFailure(l)) b.errors += 1;
       b.bytes_in += l.bytes_in;
       b.bytes_out += l.bytes_out;
     }
     const requests = inWindow.length;
-    const errors = inWindow.filter(isError).length;
+    const errors = inWindow.filter(isFailure).length;
     const views = this.tunnels.map((t) => this.view(t));
     return {
       tunnels_total: views.length,
@@ -306,7 +307,7 @@ export class FakeAdminApi {
       bytes_in: inWindow.reduce((s, l) => s + l.bytes_in, 0),
       bytes_out: inWindow.reduce((s, l) => s + l.bytes_out, 0),
       series,
-      recent_failures: this.page(inWindow.filter(isError), new URLSearchParams({ limit: '10' }), 10).logs,
+      recent_failures: this.page(inWindow.filter(isFailure), new URLSearchParams({ limit: '10' }), 10).logs,
     };
   }
 

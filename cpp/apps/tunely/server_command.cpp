@@ -83,6 +83,11 @@ std::optional<admin::console_files> find_console(const std::string& flag, bool& 
 
 std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); }
 
+// Everything that is neither ingress nor a tunnel goes to the admin API (and the console).
+server::fallback_handler admin_fallback(admin::admin_api& admin) {
+    return [&admin](server::http_request& r) { return admin.handle(r); };
+}
+
 // One accepted connection over TLS: the handshake (bounded), then HTTP as usual.
 awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::tunnel_server& tunnels,
                           admin::admin_api& admin) {
@@ -94,8 +99,7 @@ awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::t
         co_return;
     }
     boost::beast::get_lowest_layer(stream).expires_never();
-    co_await server::serve_http_connection(tunnels, std::move(stream),
-                                           [&admin](server::http_request& r) { return admin.handle(r); });
+    co_await server::serve_http_connection(tunnels, std::move(stream), admin_fallback(admin));
 }
 
 // `tls`: set when the server terminates TLS itself.
@@ -115,7 +119,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunn
         }
         transport::spawn(acceptor.get_executor(),
                          server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
-                                                       [&admin](server::http_request& r) { return admin.handle(r); }),
+                                                       admin_fallback(admin)),
                          "http connection");
     }
 }

@@ -55,16 +55,8 @@ protected:
             spdlog::warn("text frame after protocol 2 negotiation ignored");
             return;
         }
-        if (v2::is_batch(payload)) {
-            auto frames = v2::split_batch(payload);
-            if (!frames) {
-                spdlog::warn("dropped malformed BATCH");
-                return;
-            }
-            for (auto frame : *frames) on_one_frame(frame);
-            return;
-        }
-        on_one_frame(payload);
+        if (!v2::for_each_frame(payload, [this](std::string_view frame) { on_one_frame(frame); }))
+            spdlog::warn("dropped malformed BATCH");
     }
 
     void on_one_frame(std::string_view payload) {
@@ -75,11 +67,6 @@ protected:
         }
         std::visit([this](auto& m) { handle(m); }, *f);
     }
-
-public:
-    void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
-
-protected:
 
     void send_ping() override { outbox_.push_binary(v2::encode(v2::ping{++pings_})); }
 
@@ -185,14 +172,6 @@ private:
         case error::target_timeout: return 504;
         default: return 502;
         }
-    }
-
-    template <class Fields>
-    static header_list upgraded_fields(const Fields& fields) {
-        header_list out;
-        for (const auto& f : fields) out.add(std::string(f.name_string()), std::string(f.value()));
-        keep_only_upgrade_hop_fields(out, upgrade_protocol(out));
-        return out;
     }
 
     // Tunnel → target: the caller's bytes, credit granted as they are written;
@@ -351,7 +330,9 @@ private:
         summary.status = res.result_int();
         if (!upgrade.empty() && res.result_int() == 101) {
             st->target = nullptr;  // the relay owns cancellation from here
-            co_await relay_upgraded(st, std::move(conn), buffer, upgraded_fields(res.base()));
+            auto fields = response_fields(res.base());  // end-to-end fields, then the upgrade's own two again
+            keep_only_upgrade_hop_fields(fields, std::string(res[http::field::upgrade]));
+            co_await relay_upgraded(st, std::move(conn), buffer, std::move(fields));
             done();
             co_return;
         }

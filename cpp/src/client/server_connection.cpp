@@ -56,7 +56,25 @@ awaitable<std::shared_ptr<transport::ws_channel>> finish_websocket(websocket::st
 
 }  // namespace
 
+result<std::shared_ptr<ssl::context>> make_tls_context(const server_address& server, const client_options& options,
+                                                      std::string& problem) {
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+    boost::system::error_code ec;
+    context->set_default_verify_paths(ec);
+    if (!options.ca_file.empty()) {
+        context->load_verify_file(options.ca_file, ec);
+        if (ec) {
+            problem = "cannot read --ca-file " + options.ca_file + ": " + ec.message();
+            return make_error_code(error::invalid_field);
+        }
+    }
+    context->set_verify_mode(options.insecure ? ssl::verify_none : ssl::verify_peer);
+    if (!options.insecure) context->set_verify_callback(ssl::host_name_verification(server.host));
+    return context;
+}
+
 awaitable<std::shared_ptr<transport::ws_channel>> open_server_channel(const executor& ex, const server_address& server,
+                                                                      std::shared_ptr<ssl::context> context,
                                                                       const client_options& options,
                                                                       std::string& reason) {
     boost::asio::ip::tcp::resolver resolver(ex);
@@ -74,23 +92,9 @@ awaitable<std::shared_ptr<transport::ws_channel>> open_server_channel(const exec
         co_return nullptr;
     }
     tcp.socket().set_option(boost::asio::ip::tcp::no_delay(true));
-    if (!server.tls) co_return co_await finish_websocket(websocket::stream<beast::tcp_stream>(std::move(tcp)), server,
+    if (!context) co_return co_await finish_websocket(websocket::stream<beast::tcp_stream>(std::move(tcp)), server,
                                                          options, reason);
 
-    // One context per connection attempt: attempts are seconds apart at most, and the
-    // stream keeps a reference to its context for its whole life (held by the channel below).
-    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
-    boost::system::error_code ec;
-    context->set_default_verify_paths(ec);
-    if (!options.ca_file.empty()) {
-        context->load_verify_file(options.ca_file, ec);
-        if (ec) {
-            reason = "cannot read --ca-file " + options.ca_file + ": " + ec.message();
-            co_return nullptr;
-        }
-    }
-    context->set_verify_mode(options.insecure ? ssl::verify_none : ssl::verify_peer);
-    if (!options.insecure) context->set_verify_callback(ssl::host_name_verification(server.host));
     beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp), *context);
     if (!SSL_set_tlsext_host_name(tls.native_handle(), server.host.c_str())) {  // SNI
         reason = "cannot set the TLS server name " + server.host;

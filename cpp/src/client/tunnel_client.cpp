@@ -45,9 +45,10 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         if (events.on_error) events.on_error(message);
     }
 
-    awaitable<attempt> connect_once(const server_address& server, target_pool& pool) {
+    awaitable<attempt> connect_once(const server_address& server, std::shared_ptr<boost::asio::ssl::context> tls,
+                                    target_pool& pool) {
         attempt out;
-        auto channel = co_await open_server_channel(ex, server, options, out.reason);
+        auto channel = co_await open_server_channel(ex, server, std::move(tls), options, out.reason);
         if (!channel) co_return out;
         channel->set_read_limit(protocol::v1_max_message_size);
 
@@ -122,10 +123,20 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             error("invalid target URL '" + options.target_url + "' (expected http://host[:port])");
             co_return target.error();
         }
+        std::shared_ptr<boost::asio::ssl::context> tls;
+        if (server->tls) {
+            std::string problem;
+            auto context = make_tls_context(*server, options, problem);
+            if (!context) {
+                error(problem);
+                co_return context.error();
+            }
+            tls = *context;
+        }
         target_pool pool(ex, *target, options.max_idle_target_connections);
         int failures = 0;
         while (!stopping) {
-            auto result = co_await connect_once(*server, pool);
+            auto result = co_await connect_once(*server, tls, pool);
             if (stopping) break;
             if (result.fatal) {
                 error(result.reason);

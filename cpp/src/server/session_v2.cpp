@@ -53,8 +53,6 @@ public:
 
     std::size_t in_flight() const noexcept override { return streams_.size(); }
 
-    void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
-
     awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
         auto self = shared_from_this();  // keeps the session while this waits for credit
         if (!x.request().has_body) co_return std::error_code();
@@ -103,16 +101,8 @@ protected:
             spdlog::warn("session {}: text frame after protocol 2 negotiation ignored", info_.domain);
             return;
         }
-        if (v2::is_batch(payload)) {
-            auto frames = v2::split_batch(payload);
-            if (!frames) {
-                spdlog::warn("session {}: dropped malformed BATCH", info_.domain);
-                return;
-            }
-            for (auto frame : *frames) on_one_frame(frame);
-            return;
-        }
-        on_one_frame(payload);
+        if (!v2::for_each_frame(payload, [this](std::string_view frame) { on_one_frame(frame); }))
+            spdlog::warn("session {}: dropped malformed BATCH", info_.domain);
     }
 
     void on_one_frame(std::string_view payload) {

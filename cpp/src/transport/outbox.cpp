@@ -1,5 +1,7 @@
 #include "tunely/transport/outbox.hpp"
 
+#include <algorithm>
+
 #include "tunely/protocol/limits.hpp"
 #include "tunely/protocol/v2_batch.hpp"
 
@@ -31,22 +33,7 @@ awaitable<boost::system::error_code> outbox::run(ws_channel& channel) {
         while (!stopped_ && !queue_.empty()) {
             item it = std::move(queue_.front());
             queue_.pop_front();
-            std::size_t taken = it.bytes.size();
-            if (batch_limit_ && !it.text && !queue_.empty() && !queue_.front().text &&
-                protocol::v2::batch_cost(it.bytes.size()) + protocol::v2::batch_cost(queue_.front().bytes.size()) +
-                        protocol::v2_frame_header_size <= batch_limit_) {
-                // Frames that queued up while the last write ran leave together.
-                std::string batch;
-                batch.reserve(std::min(batch_limit_, queued_bytes_ + 64 * queue_.size() + 64));
-                protocol::v2::append_to_batch(batch, it.bytes);
-                while (!queue_.empty() && !queue_.front().text &&
-                       batch.size() + protocol::v2::batch_cost(queue_.front().bytes.size()) <= batch_limit_) {
-                    protocol::v2::append_to_batch(batch, queue_.front().bytes);
-                    taken += queue_.front().bytes.size();
-                    queue_.pop_front();
-                }
-                it.bytes = std::move(batch);
-            }
+            const std::size_t taken = it.text ? it.bytes.size() : take_batch(it.bytes);
             auto ec = co_await channel.write(asio::buffer(it.bytes), asio::const_buffer(), it.text);
             queued_bytes_ -= std::min(queued_bytes_, taken);
             drained_.notify();
@@ -64,6 +51,25 @@ awaitable<boost::system::error_code> outbox::run(ws_channel& channel) {
         }
         co_await wake_.wait();
     }
+}
+
+std::size_t outbox::take_batch(std::string& first) {
+    namespace v2 = protocol::v2;
+    std::size_t taken = first.size();
+    std::size_t size = protocol::v2_frame_header_size + v2::batch_cost(first.size());
+    auto fits = [&](const item& next) { return !next.text && size + v2::batch_cost(next.bytes.size()) <= batch_limit_; };
+    if (!batch_limit_ || queue_.empty() || !fits(queue_.front())) return taken;  // a lone frame is sent as it is
+    std::string batch;
+    batch.reserve(std::min(batch_limit_, size + queued_bytes_ + 4 * queue_.size()));  // one allocation
+    v2::append_to_batch(batch, first);
+    while (!queue_.empty() && fits(queue_.front())) {
+        v2::append_to_batch(batch, queue_.front().bytes);
+        size = batch.size();
+        taken += queue_.front().bytes.size();
+        queue_.pop_front();
+    }
+    first = std::move(batch);
+    return taken;
 }
 
 awaitable<void> outbox::wait_below(std::size_t threshold) {

@@ -171,6 +171,14 @@ TEST(tls_flags, cert_and_key_go_together_and_must_load) {
                                         (dir.path / "bad.pem").string(), "--tls-key", (dir.path / "bad.pem").string()});
     EXPECT_EQ(bad.wait_exit(std::chrono::seconds(10)), 2);
     EXPECT_NE(bad.output().find("error: --tls-cert"), std::string::npos) << bad.output();
+
+    // The client reads its CA file once, before connecting: a bad one ends it with the reason, no retry loop.
+    child_process client(tunely_binary(), {"connect", "--server", "wss://localhost:1/ws/tunnel", "--token", "tun_x",
+                                           "--ca-file", (dir.path / "bad.pem").string()});
+    auto code = client.wait_exit(std::chrono::seconds(10));
+    ASSERT_TRUE(code.has_value()) << client.output();
+    EXPECT_NE(*code, 0);
+    EXPECT_NE(client.output().find("cannot read --ca-file"), std::string::npos) << client.output();
 }
 
 }  // namespace

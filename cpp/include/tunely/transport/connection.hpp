@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "tunely/protocol/limits.hpp"
 #include "tunely/transport/notifier.hpp"
 #include "tunely/transport/outbox.hpp"
 #include "tunely/transport/ws_channel.hpp"
@@ -35,6 +36,9 @@ public:
     // Queues a close frame behind the frames already queued. Idempotent.
     void close(std::uint16_t code, std::string reason);
     bool ended() const noexcept { return ended_; }
+    // Protocol 2 with tunely/2+batch negotiated: frames queued together leave as
+    // BATCH messages, each within the peer's frame size limit.
+    void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
 
 protected:
     virtual void on_frame(std::string_view payload, bool text) = 0;

@@ -49,6 +49,9 @@ private:
     };
 
     void push(item it);
+    // With batching on, moves the binary frames queued behind `first` (as many as
+    // fit the limit) into one BATCH with it; returns the queued bytes it covers.
+    std::size_t take_batch(std::string& first);
 
     std::deque<item> queue_;
     std::optional<close_request> close_;
