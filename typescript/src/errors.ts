@@ -28,6 +28,7 @@ export const errorCodes = [
   'schema_too_new',
   'shutting_down',
   'upgrade_not_supported',
+  'invalid_response',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

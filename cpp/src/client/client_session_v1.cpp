@@ -20,8 +20,14 @@ namespace v1 = protocol::v1;
 namespace beast = boost::beast;
 
 struct call_state {
-    beast::tcp_stream* target = nullptr;
+    beast::tcp_stream* target = nullptr;  // valid while serve() owns the connection (see target_guard)
     bool cancelled = false;
+};
+
+// Clears call_state::target when the frame owning the connection unwinds, however it unwinds.
+struct target_guard {
+    std::shared_ptr<call_state> state;
+    ~target_guard() { state->target = nullptr; }
 };
 
 class session_v1 final : public client_session {
@@ -98,6 +104,7 @@ private:
         }
         auto conn = std::move(*acquired);
         state->target = conn.get();
+        target_guard guard{state};  // declared after conn: clears the pointer before conn is destroyed
 
         auto req = make_target_request<http::string_body>(pool_.address(), r.method, r.path, r.headers);
         if (r.body) req.body() = std::move(*r.body);
@@ -197,6 +204,9 @@ private:
                 break;
             }
             if (ready > 0) {
+                // 1.1 has no window: a server that stops reading holds the target back here.
+                co_await outbox_.wait_below(bulk_high_water);
+                if (state.cancelled) co_return false;
                 outbox_.push_text(v1::encode(v1::stream_chunk{id, pending.substr(0, ready), sequence++}));
                 pending.erase(0, ready);
             }

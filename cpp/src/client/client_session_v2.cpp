@@ -45,6 +45,13 @@ struct client_stream {
     }
 };
 
+// Clears client_stream::target when the frame that owns the target connection
+// unwinds, however it unwinds: a RESET never reaches a destroyed connection.
+struct target_guard {
+    std::shared_ptr<client_stream> st;
+    ~target_guard() { st->target = nullptr; }
+};
+
 class session_v2 final : public client_session {
 public:
     using client_session::client_session;
@@ -149,6 +156,8 @@ private:
     awaitable<bool> send_data(client_stream& st, std::string_view bytes, bool last) {
         do {
             while (st.send_credit <= 0 && !st.cancelled) co_await st.changed.wait();
+            // A server that grants credit and stops reading: the outbox, not memory, absorbs it.
+            co_await outbox_.wait_below(bulk_high_water);
             if (st.cancelled) co_return false;
             auto n = std::min({bytes.size(), v2_max_data_payload, static_cast<std::size_t>(st.send_credit)});
             bool end = last && n == bytes.size();
@@ -164,6 +173,12 @@ private:
         summary.error = message;
         summary.status = http_status_hint(e);
         reset(st.id, v2::to_reset_code(e), std::move(message));
+    }
+
+    static std::string too_large_head(const header_list& fields) {
+        return "Target response head too large for the tunnel (" + std::to_string(fields.size()) +
+               " fields; at most " + std::to_string(protocol::v2_max_headers) + " fields and " +
+               std::to_string(protocol::v2_max_head_bytes) + " bytes)";
     }
 
     static unsigned http_status_hint(error e) {
@@ -204,6 +219,7 @@ private:
                                    beast::flat_buffer& buffer, header_list fields) {
         std::shared_ptr<beast::tcp_stream> conn(std::move(owned));
         st->target = conn.get();  // a RESET aborts the relay's reads and writes
+        target_guard guard{st};
         outbox_.push_binary(v2::encode(v2::response{st->id, false, 101, std::move(fields), {}}));
         auto writer_done = std::make_shared<bool>(false);
         transport::spawn(channel_->get_executor(), tunnel_to_target(st, conn, writer_done), "upgraded target writer");
@@ -236,8 +252,23 @@ private:
         st->target = nullptr;
     }
 
+    // Serves one stream; whatever escapes it resets the stream, so neither the
+    // server's exchange nor our stream table is left behind.
     awaitable<void> serve(std::shared_ptr<client_stream> st, v2::open f) {
         auto self = shared_from_this();
+        std::string escaped;
+        try {
+            co_await serve_stream(st, std::move(f));
+        } catch (const std::exception& e) {
+            escaped = e.what();
+        }
+        if (escaped.empty()) co_return;
+        spdlog::error("stream {}: {}", st->id, escaped);
+        if (!st->cancelled) reset(st->id, v2::reset_code::internal, "Tunnel client error");
+        streams_.erase(st->id);
+    }
+
+    awaitable<void> serve_stream(std::shared_ptr<client_stream> st, v2::open f) {
         const auto started = std::chrono::steady_clock::now();
         request_summary summary{f.method, f.target};
         auto done = [&] {
@@ -260,6 +291,7 @@ private:
             co_return;
         }
         st->target = conn.get();
+        target_guard guard{st};  // declared after conn: clears the pointer before conn is destroyed
 
         auto req = make_target_request<http::buffer_body>(pool_.address(), f.method, f.target, f.headers);
         // An upgrade (WebSocket, §2.12): the request goes with its Connection/Upgrade fields and no body;
@@ -332,6 +364,11 @@ private:
             st->target = nullptr;  // the relay owns cancellation from here
             auto fields = response_fields(res.base());  // end-to-end fields, then the upgrade's own two again
             keep_only_upgrade_hop_fields(fields, std::string(res[http::field::upgrade]));
+            if (!v2::head_fits(fields)) {
+                fail(*st, error::target_error, too_large_head(fields), summary);
+                done();
+                co_return;
+            }
             co_await relay_upgraded(st, std::move(conn), buffer, std::move(fields));
             done();
             co_return;
@@ -357,6 +394,11 @@ private:
         }
         v2::response head{st->id, parser.is_done(), static_cast<std::uint16_t>(res.result_int()),
                           response_fields(res.base()), std::move(first)};
+        if (!v2::head_fits(head.headers)) {  // the server gets 502 for this one request; we go on
+            fail(*st, error::target_error, too_large_head(head.headers), summary);
+            done();
+            co_return;
+        }
         outbox_.push_binary(v2::encode(head));
 
         bool ok = true;

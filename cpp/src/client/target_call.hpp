@@ -9,6 +9,7 @@
 #include "target_pool.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/core/header_list.hpp"
+#include "tunely/core/http_field.hpp"
 
 namespace tunely::client {
 
@@ -24,7 +25,9 @@ http::request<Body> make_target_request(const target_address& target, std::strin
     auto verb = http::string_to_verb(method);
     if (verb == http::verb::unknown) req.method_string(method);
     else req.method(verb);
-    req.target(target.base_path + std::string(path));
+    // Dot-segments are resolved before the join: a request never climbs above the base path,
+    // whatever the server sent (an original server forwards them verbatim).
+    req.target(target.base_path + normalize_target(path));
     header_list fields = headers;
     remove_hop_by_hop(fields);
     fields.erase("host");

@@ -39,10 +39,11 @@ constexpr entry entries[] = {
     {"schema_too_new", "Database schema is newer than this build supports"},
     {"shutting_down", "Server is shutting down"},
     {"upgrade_not_supported", "The tunnel client cannot carry protocol upgrades (WebSocket)"},
+    {"invalid_response", "Invalid response from the tunnel client"},
 };
 
 constexpr std::size_t entry_count = sizeof(entries) / sizeof(entries[0]);
-static_assert(entry_count == static_cast<std::size_t>(error::upgrade_not_supported) + 1,
+static_assert(entry_count == static_cast<std::size_t>(error::invalid_response) + 1,
               "every tunely::error needs a name and a message");
 
 class category final : public std::error_category {

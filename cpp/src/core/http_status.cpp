@@ -29,7 +29,8 @@ unsigned http_status(error e) noexcept {
     case error::stream_cancelled:
     case error::unknown_message:
     case error::flow_control_violation:
-    case error::target_error: return 502;
+    case error::target_error:
+    case error::invalid_response: return 502;
     case error::schema_too_new: return 500;
     case error::upgrade_not_supported: return 501;
     }

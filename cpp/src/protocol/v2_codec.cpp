@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "tunely/core/error.hpp"
+#include "tunely/core/http_field.hpp"
 #include "tunely/core/utf8.hpp"
 #include "tunely/protocol/limits.hpp"
 
@@ -16,27 +17,6 @@ const char* type_name(const frame& f) noexcept {
 }
 
 namespace {
-
-// RFC 9110 token characters (methods and field names).
-bool is_tchar(unsigned char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
-    default: return false;
-    }
-}
-
-bool is_token(std::string_view s) noexcept {
-    if (s.empty()) return false;
-    for (unsigned char c : s)
-        if (!is_tchar(c)) return false;
-    return true;
-}
-
-bool is_field_value(std::string_view s) noexcept {
-    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
 
 // Bounds-checked big-endian reader over one frame. After the first failure every
 // read returns zero/empty and ok() stays false, so decoders check once at the end.
@@ -84,7 +64,8 @@ std::error_code read_header_block(cursor& in, std::size_t used_bytes, header_lis
         if (!in.ok()) return make_error_code(error::malformed_frame);
         total += name.size() + value.size();
         if (total > v2_max_head_bytes) return make_error_code(error::headers_too_large);
-        if (!is_token(name) || !is_field_value(value)) return make_error_code(error::invalid_field);
+        if (!is_token(name) || !is_field_value(value) || value.size() > max_field_bytes)
+            return make_error_code(error::invalid_field);
         out.add(std::string(name), std::string(value));
     }
     return {};
@@ -149,12 +130,9 @@ void put_header(std::string& out, frame_type type, std::uint8_t flags, stream_id
 }
 
 void put_header_block(std::string& out, const header_list& headers, std::size_t used_bytes) {
-    if (headers.size() > v2_max_headers) throw std::length_error("too many headers for protocol 2");
-    std::size_t total = used_bytes;
+    if (!head_fits(headers, used_bytes)) throw std::length_error("headers exceed protocol 2 limits");
     put(out, headers.size(), 2);
     for (const auto& h : headers) {
-        total += h.name.size() + h.value.size();
-        if (total > v2_max_head_bytes) throw std::length_error("headers exceed protocol 2 limit");
         put(out, h.name.size(), 2);
         out += h.name;
         put(out, h.value.size(), 2);
@@ -277,6 +255,27 @@ result<frame> decode(std::string_view bytes) noexcept {
     } catch (...) {  // only std::bad_alloc can escape the cursor
         return make_error_code(error::frame_too_large);
     }
+}
+
+std::optional<stream_id> frame_stream_id(std::string_view bytes) noexcept {
+    if (bytes.size() < v2_frame_header_size) return std::nullopt;
+    auto type = static_cast<std::uint8_t>(bytes[0]);
+    if (type < static_cast<std::uint8_t>(frame_type::open) || type > static_cast<std::uint8_t>(frame_type::reset))
+        return std::nullopt;
+    stream_id id = 0;
+    for (std::size_t i = 2; i < 6; ++i) id = (id << 8) | static_cast<unsigned char>(bytes[i]);
+    if (id == 0) return std::nullopt;
+    return id;
+}
+
+bool head_fits(const header_list& headers, std::size_t used_bytes) noexcept {
+    if (headers.size() > v2_max_headers) return false;
+    std::size_t total = used_bytes;
+    for (const auto& h : headers) {
+        if (h.name.size() > 0xffff || h.value.size() > 0xffff) return false;  // u16 length fields
+        total += h.name.size() + h.value.size();
+    }
+    return total <= v2_max_head_bytes;
 }
 
 std::string encode(const frame& f) {

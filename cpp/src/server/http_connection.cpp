@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "ingress.hpp"
+#include "request_head_check.hpp"
 #include "tunely/core/domain_name.hpp"
+#include "tunely/core/http_field.hpp"
 
 namespace tunely::server {
 namespace beast = boost::beast;
@@ -60,6 +62,10 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
             co_await write_error(stream, 400, "Bad request: " + ec.message(), false);
             break;
         }
+        if (auto bad = check_request_head(parser); !bad.empty()) {
+            co_await write_error(stream, 400, "Bad request: " + bad, false);
+            break;
+        }
         auto& req = parser.get();
         std::string_view target = req.target();
         auto path = target.substr(0, target.find('?'));
@@ -71,7 +77,7 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
 
         std::optional<ingress_route> route;
         if (auto host_domain = server.domain_from_host(req[http::field::host])) {
-            route = ingress_route{*host_domain, std::string(target)};
+            route = ingress_route{*host_domain, normalize_target(target)};
         } else if (auto by_path = path_route(target)) {
             auto domain = normalize_domain(by_path->domain);
             if (!domain) {
@@ -80,7 +86,8 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
                     break;
                 continue;
             }
-            route = ingress_route{*domain, std::move(by_path->target)};
+            // Dot-segments go before the path reaches the client, which joins it to its base path.
+            route = ingress_route{*domain, normalize_target(by_path->target)};
         }
         if (route) {
             if (route->target.empty() || route->target.front() != '/') {

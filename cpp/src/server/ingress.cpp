@@ -92,6 +92,106 @@ awaitable<void> relay_request_body(std::shared_ptr<upload> state, Stream& stream
 
 bool is_bodyless_status(unsigned status) { return status / 100 == 1 || status == 204 || status == 304; }
 
+// Fields that passed check_response_head(); Beast throws only for what that check rejects.
+template <class Fields>
+void copy_fields(const header_list& from, Fields& to) {
+    for (const auto& h : from) to.insert(h.name, h.value);
+}
+
+struct write_outcome {
+    bool head_written = false;  // false: nothing was sent, the caller may still get an error response
+    bool reusable = false;      // the caller's connection may carry another request
+    std::string failure;        // for the request log
+};
+
+// Writes the final response to the caller. The server, not the tunnel client,
+// frames the body: a declared Content-Length is held to the byte (a longer body is
+// cut there, a shorter one ends the connection: a caller never reads bytes of one
+// response as the next), otherwise chunked for HTTP/1.1 or until close for 1.0.
+// Each write must finish within `send_timeout` (a caller that stops reading).
+template <class Stream>
+awaitable<write_outcome> write_response(Stream& stream, exchange& x, const response_head& response,
+                                        unsigned version, bool keep_alive, bool head_request,
+                                        std::string& body_start, std::chrono::milliseconds send_timeout) {
+    write_outcome out;
+    const unsigned status = response.status;
+    http::response<http::buffer_body> res{static_cast<http::status>(status), version};
+    copy_fields(response.headers, res);  // checked by check_response_head(): cannot throw
+    const bool bodyless = head_request || is_bodyless_status(status);
+    const std::optional<std::uint64_t> declared = bodyless ? std::nullopt : response.content_length;
+    if (!bodyless && !declared) {
+        if (!response.has_body) res.content_length(0);
+        else if (version >= 11) res.chunked(true);
+        else keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+    }
+    res.keep_alive(keep_alive);
+    http::response_serializer<http::buffer_body> sr{res};
+    auto& lowest = beast::get_lowest_layer(stream);
+    auto write_head = [&]() -> awaitable<bool> {
+        lowest.expires_after(send_timeout);
+        auto [ec, n] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
+        (void)n;
+        lowest.expires_never();
+        out.head_written = true;  // even a failed write may have sent part of it
+        co_return !ec;
+    };
+
+    if (bodyless) {
+        bool ok = co_await write_head();
+        if (response.has_body) x.cancel(make_error_code(error::stream_cancelled));
+        out.reusable = ok;
+        co_return out;
+    }
+    // The first DATA usually follows RESPONSE in the same read: let the session
+    // deliver it, so a small response leaves in one write.
+    if (x.buffered_bytes() == 0 && !x.finished()) co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
+    std::uint64_t written = 0;
+    for (;;) {
+        if (!sr.is_header_done() && x.buffered_bytes() == 0 && !x.finished()) {
+            // A stream (SSE…): the caller gets the head now, not with the first event.
+            if (!co_await write_head()) co_return out;
+        }
+        auto chunk = co_await x.read_body();
+        if (!chunk) {  // stream broke after the head: the caller sees a cut connection
+            out.failure = chunk.error().message();
+            co_return out;
+        }
+        auto& bytes = *chunk;
+        std::string_view view = bytes ? std::string_view(*bytes) : std::string_view();
+        const bool overflow = declared && view.size() > *declared - written;
+        if (overflow) view = view.substr(0, static_cast<std::size_t>(*declared - written));
+        keep_start(body_start, view);
+        const bool last = !bytes || x.body_complete() || overflow;
+        res.body().data = view.empty() ? nullptr : const_cast<char*>(view.data());
+        res.body().size = view.size();
+        res.body().more = !last;
+        lowest.expires_after(send_timeout);
+        auto [wec, wn] = co_await http::async_write(stream, sr, as_tuple_awaitable);
+        (void)wn;
+        lowest.expires_never();
+        out.head_written = true;
+        if (wec == http::error::need_buffer) wec = {};
+        if (wec) {
+            x.cancel(make_error_code(error::stream_cancelled));
+            out.failure = wec == beast::error::timeout ? "caller stopped reading" : "caller went away";
+            co_return out;
+        }
+        written += view.size();
+        if (overflow) {
+            x.cancel(make_error_code(error::stream_cancelled));
+            out.failure = "response body longer than its Content-Length (cut there)";
+            co_return out;
+        }
+        if (last) break;
+    }
+    if (declared && written != *declared) {
+        out.failure = "response body shorter than its Content-Length";
+        co_return out;
+    }
+    out.reusable = true;
+    co_return out;
+}
+
 }  // namespace
 
 template <class Stream>
@@ -192,7 +292,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         keep_only_upgrade_hop_fields(response->headers, upgrade_protocol(response->headers));
         rec.response_headers = response->headers;
         http::response<http::empty_body> res{http::status::switching_protocols, version};
-        for (const auto& h : response->headers) res.insert(h.name, h.value);
+        copy_fields(response->headers, res);  // checked by check_response_head(): cannot throw
         auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
         (void)hn;
         if (hec) x->cancel(make_error_code(error::stream_cancelled));
@@ -204,61 +304,14 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         status = response->status;
         remove_hop_by_hop(response->headers);
         rec.response_headers = response->headers;
-        http::response<http::buffer_body> res{static_cast<http::status>(status), version};
-        for (const auto& h : response->headers) res.insert(h.name, h.value);
-        const bool bodyless = head_request || is_bodyless_status(status);
-        if (!bodyless && !res.has_content_length()) {
-            if (response->has_body) res.chunked(true);
-            else res.content_length(0);
+        auto outcome = co_await write_response(stream, *x, *response, version, keep_alive, head_request,
+                                               rec.response_body_start, server.options().send_timeout);
+        if (!outcome.head_written) {  // nothing reached the caller yet: it gets a clean 502
+            status = 502;
+            keep_alive = co_await write_error(stream, status, outcome.failure, false, version);
         }
-        res.keep_alive(keep_alive);
-        http::response_serializer<http::buffer_body> sr{res};
-        bool ok = true;
-        if (bodyless) {
-            auto [hec, hn] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
-            (void)hn;
-            ok = !hec;
-            if (response->has_body) x->cancel(make_error_code(error::stream_cancelled));
-        } else {
-            // The first DATA usually follows RESPONSE in the same read: let the
-            // session deliver it, so a small response leaves in one write.
-            if (x->buffered_bytes() == 0 && !x->finished())
-                co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
-            for (;;) {
-                if (!sr.is_header_done() && x->buffered_bytes() == 0 && !x->finished()) {
-                    // A stream (SSE…): the caller gets the head now, not with the first event.
-                    auto [hec, hn] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
-                    (void)hn;
-                    if (hec) {
-                        ok = false;
-                        break;
-                    }
-                }
-                auto chunk = co_await x->read_body();
-                if (!chunk) {  // stream broke after the head: the caller sees a cut connection
-                    failure = error_text(chunk.error(), domain);
-                    ok = false;
-                    break;
-                }
-                auto& bytes = *chunk;
-                if (bytes) keep_start(rec.response_body_start, *bytes);
-                const bool last = !bytes || x->body_complete();
-                res.body().data = bytes ? bytes->data() : nullptr;
-                res.body().size = bytes ? bytes->size() : 0;
-                res.body().more = !last;
-                auto [wec, wn] = co_await http::async_write(stream, sr, as_tuple_awaitable);
-                (void)wn;
-                if (wec == http::error::need_buffer) wec = {};
-                if (wec) {
-                    x->cancel(make_error_code(error::stream_cancelled));
-                    failure = "caller went away";
-                    ok = false;
-                    break;
-                }
-                if (last) break;
-            }
-        }
-        keep_alive = ok && keep_alive && up->complete;
+        failure = std::move(outcome.failure);
+        keep_alive = outcome.reusable && keep_alive && up->complete;
     }
 
     if (!up->done) {

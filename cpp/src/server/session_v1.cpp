@@ -5,6 +5,7 @@
 
 #include <unordered_map>
 
+#include "response_check.hpp"
 #include "session.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/core/utf8.hpp"
@@ -15,6 +16,27 @@
 namespace tunely::server {
 namespace {
 namespace v1 = protocol::v1;
+
+// The original Python client (websockets' default max_size) closes the whole
+// connection with 1009 on a message above 1 MiB: such a request gets 413 here
+// and the session lives on.
+constexpr std::size_t v1_max_request_message = 1024 * 1024;
+
+// 1.1 has no flow control: stream_chunk arrives as fast as the client sends it.
+// Past this many bytes buffered for a caller that reads slower, that caller's
+// response is cut (the session and its other exchanges are unaffected).
+constexpr std::size_t v1_max_buffered_response = 8 * 1024 * 1024;
+
+// The original server hands the client the caller's fields with names in lower
+// case and without Host and Content-Length (the client sets its own; the Python
+// client re-encodes JSON bodies, so a forwarded length would be wrong).
+header_list request_fields_for_v1(const header_list& fields) {
+    header_list out = v1::fold_for_v1(fields);
+    out.erase("host");
+    out.erase("content-length");
+    for (auto& f : out.fields()) f.name = to_lower(f.name);
+    return out;
+}
 
 struct pending {
     std::shared_ptr<exchange> x;
@@ -50,12 +72,18 @@ public:
         req.id = ids_[&x];
         req.method = x.request().method;
         req.path = x.request().target;
-        req.headers = v1::fold_for_v1(x.request().headers);
+        req.headers = request_fields_for_v1(x.request().headers);
         if (!p->body.empty()) req.body = std::move(p->body);
         auto timeout = x.request().timeout.count() > 0 ? x.request().timeout : options_.request_timeout;
         req.timeout = static_cast<double>(timeout.count()) / 1000.0;
+        auto frame = v1::encode(req);
+        if (frame.size() > v1_max_request_message) co_return make_error_code(error::body_too_large);
+        // A client that stopped reading holds requests back here, not in the outbox.
+        auto self = shared_from_this();
+        co_await outbox_.wait_below(bulk_high_water);
+        if (!find(x)) co_return make_error_code(error::tunnel_disconnected);
         info_.bytes_in += static_cast<std::int64_t>(req.body ? req.body->size() : 0);
-        outbox_.push_text(v1::encode(req));
+        outbox_.push_text(std::move(frame));
         co_return std::error_code();
     }
 
@@ -93,6 +121,19 @@ protected:
     }
 
 private:
+    // A 1.1 response is always final: interim (1xx) heads are as invalid as a bad field.
+    bool accept_head(exchange& x, response_head& head, const std::string& id) {
+        std::string why;
+        auto verdict = x.head_delivered() ? head_verdict::invalid : check_response_head(head, x.request(), why);
+        if (x.head_delivered()) why = "a second response head for the request";
+        if (verdict == head_verdict::final_response) return true;
+        if (verdict == head_verdict::interim) why = "interim status " + std::to_string(head.status);
+        spdlog::warn("session {}: {} {} (id {}): invalid response: {}", info_.domain, x.request().method,
+                     x.request().target, id, why);
+        x.fail(make_error_code(error::invalid_response));
+        return false;
+    }
+
     pending* find(exchange& x) {
         auto it = ids_.find(&x);
         if (it == ids_.end()) return nullptr;
@@ -115,6 +156,7 @@ private:
         response_head head;
         head.status = static_cast<unsigned>(m.status);
         head.headers = std::move(m.headers);
+        if (!accept_head(*x, head, m.id)) return;
         std::string body;
         if (m.body) {
             body = std::move(*m.body);
@@ -125,6 +167,7 @@ private:
         // The body is exact text now: its length is ours to state.
         head.headers.erase("transfer-encoding");
         head.headers.set("Content-Length", std::to_string(body.size()));
+        head.content_length = body.size();
         head.has_body = !body.empty();
         info_.bytes_out += static_cast<std::int64_t>(body.size());
         x->deliver_head(std::move(head));
@@ -139,14 +182,35 @@ private:
         head.headers = std::move(m.headers);
         head.headers.erase("content-length");
         head.headers.erase("transfer-encoding");
-        it->second.x->deliver_head(std::move(head));
+        auto x = it->second.x;
+        if (!accept_head(*x, head, m.id)) {
+            finish(m.id);
+            return;
+        }
+        x->deliver_head(std::move(head));
     }
 
     void handle(v1::stream_chunk& m) {
         auto it = pending_.find(m.id);
         if (it == pending_.end()) return;
+        auto x = it->second.x;
+        if (!x->head_delivered()) {
+            spdlog::warn("session {}: stream_chunk before stream_start for {} {}", info_.domain,
+                         x->request().method, x->request().target);
+            finish(m.id);
+            x->fail(make_error_code(error::invalid_response));
+            return;
+        }
+        if (x->buffered_bytes() + m.data.size() > v1_max_buffered_response) {
+            spdlog::warn("session {}: {} {}: caller reads slower than the 1.1 stream arrives; "
+                         "response cut after {} bytes buffered", info_.domain, x->request().method,
+                         x->request().target, x->buffered_bytes());
+            finish(m.id);
+            x->fail(make_error_code(error::flow_control_violation));
+            return;
+        }
         info_.bytes_out += static_cast<std::int64_t>(m.data.size());
-        it->second.x->deliver_body(std::move(m.data), false);
+        x->deliver_body(std::move(m.data), false);
     }
 
     void handle(v1::stream_end& m) {

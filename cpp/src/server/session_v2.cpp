@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "response_check.hpp"
 #include "session.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/protocol/limits.hpp"
@@ -25,7 +26,12 @@ public:
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
         if (closed() || draining_) return make_error_code(error::tunnel_disconnected);
         if (head.upgrade && !info_.upgrades) return make_error_code(error::upgrade_not_supported);
-        auto id = next_id_;
+        if (next_id_ > last_stream_id) {
+            // Ids are never reused (spec §2.4): this session is done. Clients reconnect on GOAWAY.
+            drain("stream ids exhausted");
+            return make_error_code(error::tunnel_disconnected);
+        }
+        auto id = static_cast<v2::stream_id>(next_id_);
         next_id_ += 2;  // server-opened streams are odd
         v2::open f;
         f.id = id;
@@ -35,12 +41,8 @@ public:
         f.method = head.method;
         f.target = head.target;
         f.headers = head.headers;
-        std::string bytes;
-        try {
-            bytes = v2::encode(f);
-        } catch (const std::length_error&) {
-            return make_error_code(error::headers_too_large);
-        }
+        if (!v2::head_fits(f.headers, f.target.size())) return make_error_code(error::headers_too_large);
+        auto bytes = v2::encode(f);
         auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
         x->send_credit = v2_initial_window;
         x->receive_credit = v2_initial_window;
@@ -60,6 +62,8 @@ public:
             auto id = id_of(x);
             if (!id) co_return finished_error(x);
             while (x.send_credit <= 0 && !x.finished() && id_of(x)) co_await x.credit_changed.wait();
+            // A client may grant credit and stop reading: the outbox, not memory, absorbs it.
+            co_await outbox_.wait_below(bulk_high_water);
             id = id_of(x);
             if (!id || x.finished()) co_return finished_error(x);
             auto n = std::min({bytes.size(), v2_max_data_payload,
@@ -109,6 +113,9 @@ protected:
         auto f = v2::decode(payload);
         if (!f) {
             spdlog::warn("session {}: dropped malformed frame: {}", info_.domain, f.error().message());
+            // A head we cannot accept (bad field, too large) still names its stream: fail that
+            // exchange now (502) instead of letting it wait for its deadline.
+            if (auto id = v2::frame_stream_id(payload); id && find(*id)) reject(*id, "malformed frame");
             return;
         }
         std::visit([this](auto& m) { handle(m); }, *f);
@@ -149,11 +156,13 @@ private:
         ids_.erase(it->second.get());
         it->second->credit_changed.notify();
         streams_.erase(it);
+        close_if_drained();
     }
 
     void handle(v2::response& f) {
         auto x = find(f.id);
         if (!x) return;  // unknown, finished or another session's stream: ignored
+        if (x->head_delivered()) return reject(f.id, "second RESPONSE on the stream");
         auto n = static_cast<std::int64_t>(f.body.size());
         if (n > x->receive_credit) {
             reset(f.id, v2::reset_code::flow_control, "window exceeded");
@@ -161,7 +170,17 @@ private:
             return;
         }
         const bool has_body = !f.end_stream || n > 0;
-        x->deliver_head(response_head{f.status, std::move(f.headers), has_body});
+        response_head head{f.status, std::move(f.headers), has_body};
+        std::string why;
+        switch (check_response_head(head, x->request(), why)) {
+        case head_verdict::invalid: return reject(f.id, why);
+        case head_verdict::interim:
+            // 1xx: not the answer. The caller got its own 100 Continue if it asked for one.
+            if (f.end_stream || n > 0) return reject(f.id, "interim response with END_STREAM or a body");
+            return;
+        case head_verdict::final_response: break;
+        }
+        x->deliver_head(std::move(head));
         if (n > 0) {
             x->receive_credit -= n;
             info_.bytes_out += n;
@@ -206,7 +225,10 @@ private:
 
     void handle(v2::ping& f) { outbox_.push_binary(v2::encode(v2::pong{f.opaque})); }
     void handle(v2::pong&) {}
-    void handle(v2::goaway&) { draining_ = true; }
+    void handle(v2::goaway&) {  // the client is leaving: no new streams, close once these are done
+        draining_ = true;
+        close_if_drained();
+    }
 
     void handle(v2::open& f) {
         // Client-opened streams are reserved for future use (spec §2.4).
@@ -218,9 +240,40 @@ private:
         forget(id);
     }
 
+    // The client broke HTTP's or the protocol's rules on one stream: that exchange fails with
+    // 502, the client is told (RESET protocol_error), the session and its other streams go on.
+    void reject(v2::stream_id id, const std::string& why) {
+        auto x = find(id);
+        if (!x) return;
+        spdlog::warn("session {}: stream {} ({} {}): invalid response: {}", info_.domain, id, x->request().method,
+                     x->request().target, why);
+        reset(id, v2::reset_code::protocol_error, why.substr(0, protocol::v2_max_reset_message));
+        x->fail(make_error_code(error::invalid_response));
+    }
+
+    // No new streams; GOAWAY tells the client, which reconnects; the session closes once the
+    // streams in flight have ended.
+    void drain(const char* why) {
+        if (!draining_) {
+            spdlog::info("session {}: draining: {}", info_.domain, why);
+            outbox_.push_binary(v2::encode(v2::goaway{last_opened(), v2::reset_code::cancel, why}));
+            draining_ = true;
+        }
+        close_if_drained();
+    }
+
+    void close_if_drained() {
+        if (draining_ && streams_.empty()) close(1000, "Going away");
+    }
+
+    v2::stream_id last_opened() const {
+        return next_id_ > 1 ? static_cast<v2::stream_id>(std::min<std::uint64_t>(next_id_ - 2, last_stream_id)) : 0;
+    }
+
     std::unordered_map<v2::stream_id, std::shared_ptr<exchange>> streams_;
     std::unordered_map<const exchange*, v2::stream_id> ids_;
-    v2::stream_id next_id_ = 1;
+    static constexpr std::uint64_t last_stream_id = UINT32_MAX;
+    std::uint64_t next_id_ = 1;
     std::uint64_t ping_counter_ = 0;
     bool draining_ = false;
 };

@@ -11,7 +11,10 @@ connection::connection(std::shared_ptr<ws_channel> channel, heartbeat_options he
       outbox_(channel_->get_executor()),
       heartbeat_(heartbeat),
       last_seen_(std::chrono::steady_clock::now()),
-      stop_heartbeat_(channel_->get_executor()) {}
+      stop_heartbeat_(channel_->get_executor()) {
+    // The outbox is a member: it cannot call this after the connection is gone.
+    outbox_.on_overflow([this] { channel_->abort(); });
+}
 
 awaitable<std::string> connection::run() {
     auto self = shared_from_this();
@@ -29,6 +32,8 @@ awaitable<std::string> connection::run() {
         [](std::shared_ptr<connection> c, std::shared_ptr<writer_state> w) -> awaitable<void> {
             auto ec = co_await c->outbox_.run(*c->channel_);
             if (ec) spdlog::debug("{}: write failed: {}", c->channel_->remote_address(), ec.message());
+            if (c->outbox_.overflowed() && c->end_reason_.empty())
+                c->end_reason_ = "the peer stopped reading (outbox limit reached)";
             // A failed write or a completed close ends the connection: unblock the reader.
             c->channel_->abort();
             w->done = true;

@@ -9,6 +9,12 @@ namespace tunely::transport {
 
 void outbox::push(item it) {
     if (closing()) return;
+    if (queue_.size() >= limits_.max_frames || queued_bytes_ + it.bytes.size() > limits_.max_bytes) {
+        overflowed_ = true;
+        stop();
+        if (on_overflow_) on_overflow_();
+        return;
+    }
     queued_bytes_ += it.bytes.size();
     queue_.push_back(std::move(it));
     wake_.notify();

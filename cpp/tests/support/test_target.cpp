@@ -126,6 +126,9 @@ asio::awaitable<void> serve(tcp::socket socket) {
             auto code = std::stoi(path.substr(8));
             res.result(static_cast<unsigned>(code));
             res.body() = "status " + std::to_string(code);
+        } else if (path == "/headers") {  // a response head with N fields (x-h0: 1 …)
+            for (int i = 0; i < param(u, "count", 10); ++i) res.insert("x-h" + std::to_string(i), "1");
+            res.body() = "headers";
         } else if (path == "/cookies") {
             res.insert(http::field::set_cookie, "a=1; Path=/");
             res.insert(http::field::set_cookie, "b=2; Path=/");

@@ -8,6 +8,7 @@
 //   GET  /slow?ms=N        → 200 "slow" after N ms
 //   GET  /status/N         → status N, body "status N"
 //   GET  /cookies          → 200 with two Set-Cookie fields
+//   GET  /headers?count=N  → 200 with N extra fields x-h0 … x-h{N-1}
 //   GET  /ws (WebSocket upgrade) → echoes messages; text "close" → close 4000 "bye";
 //                            text "headers" → "<Sec-WebSocket-Protocol>|<X-Probe>" of the upgrade request
 #include <cstdint>

@@ -43,6 +43,7 @@ enum class error {
     shutting_down,
     // added later (values are stable: append only)
     upgrade_not_supported,
+    invalid_response,  // a tunnel client's response head breaks HTTP's rules (status, fields, framing)
 };
 
 const std::error_category& error_category() noexcept;

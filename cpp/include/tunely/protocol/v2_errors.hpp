@@ -28,6 +28,7 @@ inline reset_code to_reset_code(error e) noexcept {
     case error::shutting_down: return reset_code::cancel;
     case error::flow_control_violation: return reset_code::flow_control;
     case error::malformed_frame:
+    case error::invalid_response:
     case error::invalid_field:
     case error::invalid_path: return reset_code::protocol_error;
     case error::target_error:

@@ -1,6 +1,8 @@
 #pragma once
 // Request and response heads as the server hands them to a session.
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "tunely/core/header_list.hpp"
@@ -20,6 +22,8 @@ struct response_head {
     unsigned status = 0;
     header_list headers;
     bool has_body = true;  // false: the response ends with its head
+    // The declared Content-Length, set by check_response_head() (one field left in `headers`).
+    std::optional<std::uint64_t> content_length;
 };
 
 }  // namespace tunely::server

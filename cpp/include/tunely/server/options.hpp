@@ -18,6 +18,7 @@ struct server_options {
     std::chrono::milliseconds request_timeout{300'000};  // until the response head arrives
     std::size_t v1_max_body = 10u * 1024 * 1024;  // protocol 1.1 buffers whole bodies
     std::size_t max_header_bytes = 64u * 1024;    // ingress request head (431 beyond)
+    std::chrono::milliseconds send_timeout{60'000};  // one write to a caller (a caller that stops reading)
 };
 
 }  // namespace tunely::server

@@ -41,6 +41,11 @@ public:
     void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
 
 protected:
+    // Producers of bulk data (DATA frames, whole 1.1 requests) wait until the
+    // outbox holds at most this much before they push: a peer that stops
+    // reading stops them instead of growing the queue.
+    static constexpr std::size_t bulk_high_water = 512 * 1024;
+
     virtual void on_frame(std::string_view payload, bool text) = 0;
     virtual void send_ping() = 0;
     // The connection is over: fail or abandon whatever is in flight.

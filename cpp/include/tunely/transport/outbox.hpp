@@ -3,9 +3,17 @@
 // outbox, which one coroutine (run()) drains in order. A close request is
 // ordered after the frames queued before it.
 //
+// Bounded: producers of bulk data (DATA, 1.1 requests) wait_below() a high-water
+// mark before they push; what is pushed without waiting (replies to pings,
+// WINDOW, RESET, OPEN) is capped by `outbox_limits`. A push beyond the caps means
+// the peer stopped reading: the outbox stops (overflowed() is true) and the
+// connection ends, instead of memory growing with what the peer sends.
+//
 // Not thread-safe: push*() and run() on the channel's executor.
+// Cancel safety: wait_below() may be abandoned at any time (it changes nothing).
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -14,9 +22,14 @@
 
 namespace tunely::transport {
 
+struct outbox_limits {
+    std::size_t max_frames = 16 * 1024;        // queued frames (a ping flood of a peer that never reads)
+    std::size_t max_bytes = 32 * 1024 * 1024;  // queued bytes
+};
+
 class outbox {
 public:
-    explicit outbox(const executor& ex) : wake_(ex), drained_(ex) {}
+    explicit outbox(const executor& ex, outbox_limits limits = {}) : limits_(limits), wake_(ex), drained_(ex) {}
 
     void push_text(std::string text) { push({std::move(text), true}); }
     void push_binary(std::string bytes) { push({std::move(bytes), false}); }
@@ -35,7 +48,13 @@ public:
 
     std::size_t queued_bytes() const noexcept { return queued_bytes_; }
     bool closing() const noexcept { return close_.has_value() || stopped_; }
+    // A push went beyond the limits: the outbox stopped.
+    bool overflowed() const noexcept { return overflowed_; }
+    // Called once when a push overflows (the owner aborts the channel: a write may
+    // be stuck on a peer that does not read, and stop() cannot end it).
+    void on_overflow(std::function<void()> f) { on_overflow_ = std::move(f); }
     // Waits until queued bytes fall to `threshold` or below (or the outbox stops).
+    // Any number of coroutines may wait at once.
     awaitable<void> wait_below(std::size_t threshold);
 
 private:
@@ -57,7 +76,10 @@ private:
     std::optional<close_request> close_;
     std::size_t queued_bytes_ = 0;
     std::size_t batch_limit_ = 0;  // 0: one frame per message
+    outbox_limits limits_;
+    std::function<void()> on_overflow_;
     bool stopped_ = false;
+    bool overflowed_ = false;
     notifier wake_;
     notifier drained_;
 };
