@@ -45,7 +45,7 @@ protected:
         if (auto* r = std::get_if<v1::request>(&*msg)) {
             auto state = std::make_shared<call_state>();
             calls_[r->id] = state;
-            transport::spawn(channel_->get_executor(), serve(std::move(*r), state), "request");
+            spawn_stream(serve(std::move(*r), state));
         } else if (auto* p = std::get_if<v1::ping>(&*msg)) {
             outbox_.push_text(v1::encode(v1::pong{p->timestamp}));
         }
@@ -97,7 +97,7 @@ private:
         }
         auto timeout = r.timeout > 0 ? std::chrono::milliseconds(static_cast<std::int64_t>(r.timeout * 1000))
                                      : options_.default_request_timeout;
-        auto acquired = co_await pool_.acquire(options_.connect_timeout);
+        auto acquired = co_await pool_->acquire(options_.connect_timeout);
         if (!acquired) {
             fail(503, "Target service unavailable: " + acquired.error().message());
             co_return;
@@ -106,7 +106,7 @@ private:
         state->target = conn.get();
         target_guard guard{state};  // declared after conn: clears the pointer before conn is destroyed
 
-        auto req = make_target_request<http::string_body>(pool_.address(), r.method, r.path, r.headers);
+        auto req = make_target_request<http::string_body>(pool_->address(), r.method, r.path, r.headers);
         if (r.body) req.body() = std::move(*r.body);
         req.erase(http::field::content_length);
         req.erase(http::field::transfer_encoding);
@@ -169,7 +169,7 @@ private:
             finish(status);
         }
         state->target = nullptr;
-        if (reusable && !state->cancelled) pool_.release(std::move(conn));
+        if (reusable && !state->cancelled) pool_->release(std::move(conn));
     }
 
     // Streams an SSE response as stream_start / stream_chunk… / stream_end.
@@ -228,9 +228,9 @@ private:
 }  // namespace
 
 std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport::ws_channel> channel,
-                                                       target_pool& pool, const client_options& options,
-                                                       const client_events& events) {
-    return std::make_shared<session_v1>(std::move(channel), pool, options, events);
+                                                       std::shared_ptr<target_pool> pool,
+                                                       const client_options& options, const client_events& events) {
+    return std::make_shared<session_v1>(std::move(channel), std::move(pool), options, events);
 }
 
 }  // namespace tunely::client

@@ -94,7 +94,7 @@ private:
             st->body.push_back(std::move(f.body));
         }
         streams_.emplace(f.id, st);
-        transport::spawn(channel_->get_executor(), serve(st, std::move(f)), "stream");
+        spawn_stream(serve(st, std::move(f)));
     }
 
     void handle(v2::data& f) {
@@ -126,11 +126,27 @@ private:
         auto st = it->second;
         streams_.erase(it);
         st->abort();
+        close_if_gone();
     }
 
     void handle(v2::ping& f) { outbox_.push_binary(v2::encode(v2::pong{f.opaque})); }
     void handle(v2::pong&) {}
-    void handle(v2::goaway&) {}
+    // The server is going away: finish the streams in flight, then end this session;
+    // tunnel_client reconnects at once (went_away()).
+    void handle(v2::goaway&) {
+        went_away_ = true;
+        close_if_gone();
+    }
+
+    void close_if_gone() {
+        if (went_away_ && streams_.empty()) connection::close(1000, "Going away");
+    }
+
+    void forget(v2::stream_id id) {
+        streams_.erase(id);
+        close_if_gone();
+    }
+
     void handle(v2::response& f) { reset(f.id, v2::reset_code::protocol_error, "RESPONSE from server"); }
 
     void reset(v2::stream_id id, v2::reset_code code, std::string message) {
@@ -140,6 +156,7 @@ private:
             streams_.erase(it);
             st->abort();
         }
+        close_if_gone();
     }
 
     // Grants the server credit for request-body bytes written to the target.
@@ -222,7 +239,7 @@ private:
         target_guard guard{st};
         outbox_.push_binary(v2::encode(v2::response{st->id, false, 101, std::move(fields), {}}));
         auto writer_done = std::make_shared<bool>(false);
-        transport::spawn(channel_->get_executor(), tunnel_to_target(st, conn, writer_done), "upgraded target writer");
+        spawn_stream(tunnel_to_target(st, conn, writer_done));
         bool ok = true;
         if (buffer.size() > 0) {  // bytes the target sent right after its 101
             auto early = beast::buffers_to_string(buffer.data());
@@ -265,7 +282,7 @@ private:
         if (escaped.empty()) co_return;
         spdlog::error("stream {}: {}", st->id, escaped);
         if (!st->cancelled) reset(st->id, v2::reset_code::internal, "Tunnel client error");
-        streams_.erase(st->id);
+        forget(st->id);
     }
 
     awaitable<void> serve_stream(std::shared_ptr<client_stream> st, v2::open f) {
@@ -274,12 +291,12 @@ private:
         auto done = [&] {
             summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - started);
-            streams_.erase(st->id);
+            forget(st->id);
             report(summary);
         };
         auto timeout = f.timeout_ms ? std::chrono::milliseconds(f.timeout_ms) : options_.default_request_timeout;
 
-        auto acquired = co_await pool_.acquire(options_.connect_timeout);
+        auto acquired = co_await pool_->acquire(options_.connect_timeout);
         if (!acquired) {
             fail(*st, error::target_unavailable, "Target service unavailable: " + acquired.error().message(), summary);
             done();
@@ -293,7 +310,7 @@ private:
         st->target = conn.get();
         target_guard guard{st};  // declared after conn: clears the pointer before conn is destroyed
 
-        auto req = make_target_request<http::buffer_body>(pool_.address(), f.method, f.target, f.headers);
+        auto req = make_target_request<http::buffer_body>(pool_->address(), f.method, f.target, f.headers);
         // An upgrade (WebSocket, §2.12): the request goes with its Connection/Upgrade fields and no body;
         // the stream's DATA are the caller's raw bytes once the target answered 101.
         const std::string upgrade = upgrade_protocol(f.headers);
@@ -420,7 +437,7 @@ private:
             }
         }
         st->target = nullptr;
-        if (ok && parser.keep_alive() && !st->cancelled && upgrade.empty()) pool_.release(std::move(conn));
+        if (ok && parser.keep_alive() && !st->cancelled && upgrade.empty()) pool_->release(std::move(conn));
         done();
     }
 
@@ -431,9 +448,10 @@ private:
 }  // namespace
 
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
-                                                       target_pool& pool, const client_options& options,
-                                                       const client_events& events, bool batching) {
-    auto s = std::make_shared<session_v2>(std::move(channel), pool, options, events);
+                                                       std::shared_ptr<target_pool> pool,
+                                                       const client_options& options, const client_events& events,
+                                                       bool batching) {
+    auto s = std::make_shared<session_v2>(std::move(channel), std::move(pool), options, events);
     if (batching) s->enable_batching();
     return s;
 }

@@ -21,6 +21,7 @@ namespace {
 struct attempt {
     std::error_code fatal;     // set: do not reconnect
     bool authenticated = false;
+    bool went_away = false;    // the server sent GOAWAY: reconnect at once
     std::string reason;        // why the connection ended, for the log
 };
 
@@ -46,7 +47,7 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
     }
 
     awaitable<attempt> connect_once(const server_address& server, std::shared_ptr<boost::asio::ssl::context> tls,
-                                    target_pool& pool) {
+                                    const std::shared_ptr<target_pool>& pool) {
         attempt out;
         auto channel = co_await open_server_channel(ex, server, std::move(tls), options, out.reason);
         if (!channel) co_return out;
@@ -104,9 +105,10 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
                      : make_client_session_v1(channel, pool, options, events);
         if (stopping) session->close();
         out.reason = co_await session->run();
+        out.went_away = session->went_away();
         session.reset();
         connected = false;
-        pool.clear();
+        pool->clear();
         if (events.on_disconnect) events.on_disconnect(out.reason);
         co_return out;
     }
@@ -133,8 +135,10 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             }
             tls = *context;
         }
-        target_pool pool(ex, *target, options.max_idle_target_connections);
+        // Shared with the sessions, which outlive nothing of this frame (they join their streams).
+        auto pool = std::make_shared<target_pool>(ex, *target, options.max_idle_target_connections);
         int failures = 0;
+        bool reconnected_now = false;
         while (!stopping) {
             auto result = co_await connect_once(*server, tls, pool);
             if (stopping) break;
@@ -144,6 +148,14 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             }
             if (result.authenticated) failures = 0;
             else error(result.reason);
+            // A graceful server stop or a rolling restart: reconnect without backoff, but only once in
+            // a row (a server that sends GOAWAY on every connection does not get a tight loop).
+            const bool reconnect_now = result.went_away && !reconnected_now;
+            reconnected_now = reconnect_now;
+            if (reconnect_now) {
+                spdlog::info("server going away: reconnecting now");
+                continue;
+            }
             if (options.max_reconnect_attempts > 0 && failures >= options.max_reconnect_attempts) {
                 co_return make_error_code(error::tunnel_disconnected);
             }

@@ -279,39 +279,48 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
             if (auto ec = co_await x->finish_body()) x->cancel(ec);
     }
 
-    auto timeout = server.options().request_timeout;
-    auto response = co_await x->read_head(std::chrono::steady_clock::now() + timeout);
     unsigned status = 0;
     std::string failure;
-    if (!response) {
-        status = http_status(response.error());
-        failure = error_text(response.error(), domain);
-        keep_alive = co_await write_error(stream, status, failure, keep_alive && up->complete, version);
-    } else if (!upgrade.empty() && response->status == 101) {
-        status = 101;
-        keep_only_upgrade_hop_fields(response->headers, upgrade_protocol(response->headers));
-        rec.response_headers = response->headers;
-        http::response<http::empty_body> res{http::status::switching_protocols, version};
-        copy_fields(response->headers, res);  // checked by check_response_head(): cannot throw
-        auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
-        (void)hn;
-        if (hec) x->cancel(make_error_code(error::stream_cancelled));
-        else co_await relay_upgraded(stream, buffer, x);
-        keep_alive = false;
-    } else {
-        if (!upgrade.empty())  // the target declined the upgrade: end the request direction
-            if (auto ec = co_await x->finish_body()) x->cancel(ec);
-        status = response->status;
-        remove_hop_by_hop(response->headers);
-        rec.response_headers = response->headers;
-        auto outcome = co_await write_response(stream, *x, *response, version, keep_alive, head_request,
-                                               rec.response_body_start, server.options().send_timeout);
-        if (!outcome.head_written) {  // nothing reached the caller yet: it gets a clean 502
-            status = 502;
-            keep_alive = co_await write_error(stream, status, outcome.failure, false, version);
+    // The upload reads this connection's stream and buffer: it is joined below whatever happens here,
+    // an exception included, before this frame (and serve_connection's) may unwind.
+    std::exception_ptr escaped;
+    try {
+        auto timeout = server.options().request_timeout;
+        auto response = co_await x->read_head(std::chrono::steady_clock::now() + timeout);
+        if (!response) {
+            status = http_status(response.error());
+            failure = error_text(response.error(), domain);
+            keep_alive = co_await write_error(stream, status, failure, keep_alive && up->complete, version);
+        } else if (!upgrade.empty() && response->status == 101) {
+            status = 101;
+            keep_only_upgrade_hop_fields(response->headers, upgrade_protocol(response->headers));
+            rec.response_headers = response->headers;
+            http::response<http::empty_body> res{http::status::switching_protocols, version};
+            copy_fields(response->headers, res);  // checked by check_response_head(): cannot throw
+            auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
+            (void)hn;
+            if (hec) x->cancel(make_error_code(error::stream_cancelled));
+            else co_await relay_upgraded(stream, buffer, x);
+            keep_alive = false;
+        } else {
+            if (!upgrade.empty())  // the target declined the upgrade: end the request direction
+                if (auto ec = co_await x->finish_body()) x->cancel(ec);
+            status = response->status;
+            remove_hop_by_hop(response->headers);
+            rec.response_headers = response->headers;
+            auto outcome = co_await write_response(stream, *x, *response, version, keep_alive, head_request,
+                                                   rec.response_body_start, server.options().send_timeout);
+            if (!outcome.head_written) {  // nothing reached the caller yet: it gets a clean 502
+                status = 502;
+                keep_alive = co_await write_error(stream, status, outcome.failure, false, version);
+            }
+            failure = std::move(outcome.failure);
+            keep_alive = outcome.reusable && keep_alive && up->complete;
         }
-        failure = std::move(outcome.failure);
-        keep_alive = outcome.reusable && keep_alive && up->complete;
+    } catch (...) {
+        escaped = std::current_exception();
+        x->cancel(make_error_code(error::stream_cancelled));
+        keep_alive = false;
     }
 
     if (!up->done) {
@@ -321,6 +330,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         while (!up->done) co_await up->finished.wait();
         keep_alive = false;
     }
+    if (escaped) std::rethrow_exception(escaped);  // logged once, at the connection's root
     rec.request_body_start = std::move(up->start);
     rec.bytes_in = x->bytes_in;
     rec.bytes_out = x->bytes_out;

@@ -24,6 +24,9 @@ public:
     // the session is closing.
     virtual result<std::shared_ptr<exchange>> open_exchange(request_head head) = 0;
     virtual std::size_t in_flight() const noexcept = 0;
+    // Graceful stop: no new exchanges (open_exchange fails), protocol 2 sends
+    // GOAWAY, and the session closes itself once the exchanges in flight ended.
+    virtual void go_away() = 0;
 
     // Every open exchange fails with tunnel_disconnected at once, then the
     // close frame goes out after the frames queued before it.

@@ -49,6 +49,7 @@ public:
 
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
         if (closed()) return make_error_code(error::tunnel_disconnected);
+        if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade) return make_error_code(error::upgrade_not_supported);  // 1.1 has no way to carry one
         auto id = generate_uuid();
         auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
@@ -59,6 +60,12 @@ public:
     }
 
     std::size_t in_flight() const noexcept override { return pending_.size(); }
+
+    // 1.1 has no GOAWAY: the session closes (1001) once its pending requests are answered.
+    void go_away() override {
+        draining_ = true;
+        close_if_drained();
+    }
 
     awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
         auto* p = find(x);
@@ -95,6 +102,7 @@ public:
             pending_.erase(it->second);
             ids_.erase(it);
         }
+        close_if_drained();
     }
 
 protected:
@@ -146,6 +154,11 @@ private:
         if (it == pending_.end()) return;
         ids_.erase(it->second.x.get());
         pending_.erase(it);
+        close_if_drained();
+    }
+
+    void close_if_drained() {
+        if (draining_ && pending_.empty()) close(1001, "Server shutting down");
     }
 
     void handle(v1::response& m) {
@@ -232,6 +245,7 @@ private:
 
     std::unordered_map<std::string, pending> pending_;
     std::unordered_map<const exchange*, std::string> ids_;
+    bool draining_ = false;
 };
 
 }  // namespace

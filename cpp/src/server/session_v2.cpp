@@ -24,12 +24,13 @@ public:
     using session::session;
 
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
-        if (closed() || draining_) return make_error_code(error::tunnel_disconnected);
+        if (closed()) return make_error_code(error::tunnel_disconnected);
+        if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade && !info_.upgrades) return make_error_code(error::upgrade_not_supported);
         if (next_id_ > last_stream_id) {
             // Ids are never reused (spec §2.4): this session is done. Clients reconnect on GOAWAY.
             drain("stream ids exhausted");
-            return make_error_code(error::tunnel_disconnected);
+            return make_error_code(error::tunnel_not_connected);
         }
         auto id = static_cast<v2::stream_id>(next_id_);
         next_id_ += 2;  // server-opened streams are odd
@@ -54,6 +55,8 @@ public:
     }
 
     std::size_t in_flight() const noexcept override { return streams_.size(); }
+
+    void go_away() override { drain("server shutting down"); }
 
     awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
         auto self = shared_from_this();  // keeps the session while this waits for credit

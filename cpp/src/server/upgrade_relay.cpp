@@ -57,20 +57,26 @@ awaitable<void> relay_upgraded(Stream& stream, beast::flat_buffer& buffer, std::
     auto reader = std::make_shared<caller_reader>(co_await asio::this_coro::executor);
     transport::spawn(co_await asio::this_coro::executor, caller_to_tunnel(reader, stream, buffer, x),
                      "upgraded caller reader");
-    for (;;) {
-        auto chunk = co_await x->read_body();
-        if (!chunk) break;  // the stream broke: the caller's connection is cut below
-        if (!*chunk) {      // the target closed its side
-            boost::system::error_code ignored;
-            beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-            break;
+    // The reader uses the caller's stream and buffer: it is joined below, an exception included.
+    std::exception_ptr escaped;
+    try {
+        for (;;) {
+            auto chunk = co_await x->read_body();
+            if (!chunk) break;  // the stream broke: the caller's connection is cut below
+            if (!*chunk) {      // the target closed its side
+                boost::system::error_code ignored;
+                beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                break;
+            }
+            auto [ec, n] = co_await asio::async_write(stream, asio::buffer(**chunk), as_tuple_awaitable);
+            (void)n;
+            if (ec) {
+                x->cancel(make_error_code(error::stream_cancelled));
+                break;
+            }
         }
-        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(**chunk), as_tuple_awaitable);
-        (void)n;
-        if (ec) {
-            x->cancel(make_error_code(error::stream_cancelled));
-            break;
-        }
+    } catch (...) {
+        escaped = std::current_exception();
     }
     // Nothing more can reach the target: stop reading the caller.
     if (!reader->done) {
@@ -78,6 +84,7 @@ awaitable<void> relay_upgraded(Stream& stream, beast::flat_buffer& buffer, std::
         beast::get_lowest_layer(stream).cancel();
         while (!reader->done) co_await reader->finished.wait();
     }
+    if (escaped) std::rethrow_exception(escaped);
 }
 
 template awaitable<void> relay_upgraded<beast::tcp_stream>(beast::tcp_stream&, beast::flat_buffer&,

@@ -16,30 +16,46 @@ connection::connection(std::shared_ptr<ws_channel> channel, heartbeat_options he
     outbox_.on_overflow([this] { channel_->abort(); });
 }
 
+namespace {
+
+// A child coroutine of run(): `done` is set however the child ends (an
+// exception is logged by spawn), so run() can always join it.
+struct child_state {
+    explicit child_state(const executor& e) : finished(e) {}
+    bool done = false;
+    notifier finished;
+};
+
+awaitable<void> as_child(std::shared_ptr<child_state> state, awaitable<void> task) {
+    std::exception_ptr escaped;
+    try {
+        co_await std::move(task);
+    } catch (...) {
+        escaped = std::current_exception();
+    }
+    state->done = true;
+    state->finished.notify();
+    if (escaped) std::rethrow_exception(escaped);
+}
+
+}  // namespace
+
+awaitable<void> connection::write_loop() {
+    auto ec = co_await outbox_.run(*channel_);
+    if (ec) spdlog::debug("{}: write failed: {}", channel_->remote_address(), ec.message());
+    if (outbox_.overflowed() && end_reason_.empty()) end_reason_ = "the peer stopped reading (outbox limit reached)";
+    // A failed write or a completed close ends the connection: unblock the reader.
+    channel_->abort();
+}
+
 awaitable<std::string> connection::run() {
     auto self = shared_from_this();
     auto ex = get_executor();
-    spawn(ex, heartbeat(), "heartbeat " + channel_->remote_address());
-
-    struct writer_state {
-        explicit writer_state(const executor& e) : finished(e) {}
-        bool done = false;
-        notifier finished;
-    };
-    auto writer = std::make_shared<writer_state>(ex);
-    spawn(
-        ex,
-        [](std::shared_ptr<connection> c, std::shared_ptr<writer_state> w) -> awaitable<void> {
-            auto ec = co_await c->outbox_.run(*c->channel_);
-            if (ec) spdlog::debug("{}: write failed: {}", c->channel_->remote_address(), ec.message());
-            if (c->outbox_.overflowed() && c->end_reason_.empty())
-                c->end_reason_ = "the peer stopped reading (outbox limit reached)";
-            // A failed write or a completed close ends the connection: unblock the reader.
-            c->channel_->abort();
-            w->done = true;
-            w->finished.notify();
-        }(self, writer),
-        "writer " + channel_->remote_address());
+    // The two children (heartbeat, writer) are joined before run() returns; `self` keeps this alive meanwhile.
+    auto beat = std::make_shared<child_state>(ex);
+    spawn(ex, as_child(beat, heartbeat()), "heartbeat " + channel_->remote_address());
+    auto writer = std::make_shared<child_state>(ex);
+    spawn(ex, as_child(writer, write_loop()), "writer " + channel_->remote_address());
 
     for (;;) {
         std::string_view payload;
@@ -57,6 +73,8 @@ awaitable<std::string> connection::run() {
     stop_heartbeat_.notify();
     if (!outbox_.closing()) outbox_.stop();
     while (!writer->done) co_await writer->finished.wait();
+    while (!beat->done) co_await beat->finished.wait();
+    co_await join_children();
     co_return end_reason_;
 }
 

@@ -50,12 +50,16 @@ protected:
     virtual void send_ping() = 0;
     // The connection is over: fail or abandon whatever is in flight.
     virtual void on_ended() = 0;
+    // After on_ended() and the writer's end: waits for the coroutines the subclass
+    // spawned (run() returns only once they have ended: they may use the session).
+    virtual awaitable<void> join_children() { co_return; }
 
     std::shared_ptr<ws_channel> channel_;
     outbox outbox_;
 
 private:
     awaitable<void> heartbeat();
+    awaitable<void> write_loop();
 
     heartbeat_options heartbeat_;
     std::chrono::steady_clock::time_point last_seen_;
