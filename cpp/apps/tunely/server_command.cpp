@@ -5,9 +5,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -52,6 +54,7 @@ struct server_flags {
     double log_retention_days = 30;
     std::int64_t log_max_rows = 1'000'000;
     std::string log_level = "info";
+    std::size_t auth_failures_per_minute = 10;
 };
 
 // The console build: --console-dir when given (an error if unusable), else
@@ -102,17 +105,34 @@ awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::t
     co_await server::serve_http_connection(tunnels, std::move(stream), admin_fallback(admin));
 }
 
-// `tls`: set when the server terminates TLS itself.
+// After a failed accept the loop pauses: an error that persists (EMFILE, ENFILE,
+// ENOBUFS) leaves the listening socket readable, and retrying at once would spin
+// a core and flood the log just when the server is overloaded. The pause starts
+// at 5 ms and doubles up to 1 s while accepts keep failing; an accepted
+// connection resets it (rathole does the same). One log line per pause.
+constexpr auto accept_pause_first = std::chrono::milliseconds(5);
+constexpr auto accept_pause_max = std::chrono::milliseconds(1000);
+
+// `tls`: set when the server terminates TLS itself. Ends when the acceptor closes.
 awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunnels, admin::admin_api& admin,
                             asio::ssl::context* tls) {
+    asio::steady_timer pause_timer(acceptor.get_executor());
+    std::chrono::milliseconds pause{0};
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
-        if (ec == asio::error::operation_aborted) co_return;
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
-            spdlog::warn("accept failed: {}", ec.message());
+            pause = pause.count() == 0 ? accept_pause_first : std::min(pause * 2, accept_pause_max);
+            spdlog::warn("accept failed: {}; next attempt in {} ms", ec.message(), pause.count());
+            pause_timer.expires_after(pause);
+            (void)co_await pause_timer.async_wait(as_tuple_awaitable);
+            if (!acceptor.is_open()) co_return;  // closed during the pause (shutdown)
             continue;
         }
-        socket.set_option(tcp::no_delay(true));
+        pause = std::chrono::milliseconds(0);
+        // Best effort: a connection reset meanwhile fails here, and its first read says so.
+        boost::system::error_code nodelay_ec;
+        socket.set_option(tcp::no_delay(true), nodelay_ec);
         if (tls) {
             transport::spawn(acceptor.get_executor(), serve_tls(std::move(socket), *tls, tunnels, admin), "tls connection");
             continue;
@@ -209,6 +229,7 @@ int run_server(const server_flags& f) {
     so.idle_timeout = seconds(f.idle_timeout);
     so.auth_timeout = seconds(f.auth_timeout);
     so.v1_max_body = f.v1_max_body;
+    so.auth_failures_per_minute = f.auth_failures_per_minute;
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
 
     server::log_writer_options lo;
@@ -303,6 +324,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_AUTH_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--v1-max-body", f->v1_max_body, "Largest body carried over protocol 1.1 (bytes)")
         ->envname("TUNELY_V1_MAX_BODY")->capture_default_str();
+    cmd->add_option("--auth-failures-per-minute", f->auth_failures_per_minute,
+                    "Failed tunnel authentications allowed per source address and minute; beyond them the address "
+                    "is refused without a database lookup for up to 60/N s (0 = no limit)")
+        ->envname("TUNELY_AUTH_FAILURES_PER_MINUTE")->capture_default_str();
     cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
     cmd->add_flag("--no-request-log", f->no_request_log, "Do not record requests")->envname("TUNELY_NO_REQUEST_LOG");
     cmd->add_option("--log-retention-days", f->log_retention_days, "Delete request-log rows older than this")

@@ -25,12 +25,24 @@ constexpr std::uint16_t close_policy = 1008;     // RFC 6455 policy violation
 constexpr std::uint16_t close_internal = 1011;   // RFC 6455 internal error
 // Slows down token guessing: every failed authentication is answered late.
 constexpr auto auth_failure_delay = std::chrono::milliseconds(500);
+// What an unauthenticated peer learns when the store cannot answer: nothing of
+// the database's own text (the server log has it).
+constexpr const char* auth_unavailable_text = "Authentication unavailable, try again later";
 
-std::string endpoint_text(beast::tcp_stream& s) {
+// The peer's address and its "address:port" text for logs.
+struct peer {
+    asio::ip::address address;
+    std::string text = "unknown";
+};
+
+peer peer_of(beast::tcp_stream& s) {
     boost::system::error_code ec;
     auto ep = s.socket().remote_endpoint(ec);
-    if (ec) return "unknown";
-    return ep.address().to_string() + ":" + std::to_string(ep.port());
+    peer p;
+    if (ec) return p;
+    p.address = ep.address();
+    p.text = ep.address().to_string() + ":" + std::to_string(ep.port());
+    return p;
 }
 
 // Sends auth_error then closes with `code`; returns when the close is done.
@@ -46,16 +58,30 @@ awaitable<void> delay(std::chrono::milliseconds d) {
     co_await t.async_wait(as_tuple_awaitable);
 }
 
+// What record_connected needs, owned by the write itself: the write may outlive
+// the handshake (it does not hold up the session, see serve_channel).
+struct connected_write {
+    std::string domain;
+    std::chrono::system_clock::time_point at;
+};
+
+// Records the connection time. `store` outlives every coroutine on the server's
+// executor (the host stops its store_executor after its io_context has stopped).
+awaitable<void> record_connected(store_executor& store, std::shared_ptr<const connected_write> w) {
+    // By reference: `w` lives in this frame, suspended until the write ran (ARCHITECTURE.md, g++ 12 trap).
+    auto done = co_await store.run([&](store::store& s) { s.record_connected(w->domain, w->at); });
+    if (!done) spdlog::warn("tunnel {}: recording the connection time failed: {}", w->domain, done.error().message());
+}
+
 // After the WebSocket accept: authentication, registration, the session.
-awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel,
-                              std::string remote);
+awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer remote);
 
 }  // namespace
 
 template <class Stream>
 awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
                                    beast::http::request<beast::http::empty_body> upgrade) {
-    auto remote = endpoint_text(beast::get_lowest_layer(stream));
+    auto remote = peer_of(beast::get_lowest_layer(stream));
     beast::get_lowest_layer(stream).expires_never();
     websocket::stream<Stream> ws(std::move(stream));
     websocket::stream_base::timeout timeouts{};
@@ -68,10 +94,10 @@ awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
     }));
     auto [accept_ec] = co_await ws.async_accept(upgrade, as_tuple_awaitable);
     if (accept_ec) {
-        spdlog::debug("websocket accept from {} failed: {}", remote, accept_ec.message());
+        spdlog::debug("websocket accept from {} failed: {}", remote.text, accept_ec.message());
         co_return;
     }
-    auto channel = std::make_shared<transport::ws_channel_impl<Stream>>(std::move(ws), remote);
+    auto channel = std::make_shared<transport::ws_channel_impl<Stream>>(std::move(ws), remote.text);
     co_await serve_channel(ctx, std::move(channel), std::move(remote));
 }
 
@@ -82,8 +108,8 @@ template awaitable<void> run_tunnel_session<tls_stream>(handshake_context, tls_s
 
 namespace {
 
-awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel,
-                              std::string remote) {
+awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer from) {
+    const std::string remote = from.text;
     channel->set_read_limit(protocol::v1_max_message_size);
 
     // No first frame within auth_timeout → close 1008 (compat: handshake step 1).
@@ -129,14 +155,33 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     }
     v1::auth request = std::move(*auth);
 
+    // Counted before the store is asked, so parallel guesses cannot overtake the limit (auth_limiter.hpp).
+    if (!ctx.auth_failures.try_acquire(from.address)) {
+        settle();
+        spdlog::info("authentication from {} refused: too many failed authentications", remote);
+        co_await reject(*channel, "Too many failed authentications", "auth_failed", close_policy);
+        co_return;
+    }
     auto hash = hash_token(request.token);
-    auto found = co_await ctx.store.run([&](store::store& s) { return s.find_tunnel_by_token_hash(hash); });
-    if (state->expired) co_return;
+    std::string detail;  // the store's own words, for the log only
+    auto found = co_await ctx.store.run([&](store::store& s) {
+        try {
+            return s.find_tunnel_by_token_hash(hash);
+        } catch (const std::exception& e) {
+            detail = e.what();  // the store cuts the database password out of its messages
+            throw;
+        }
+    });
+    if (state->expired) {  // closed by the timer: the peer learns nothing, the attempt counts for nothing
+        ctx.auth_failures.release(from.address);
+        co_return;
+    }
     settle();
     if (!found) {
-        spdlog::error("authentication from {} failed: {}", remote, found.error().message());
-        co_await reject(*channel, "Authentication unavailable: " + found.error().message(), "auth_failed",
-                        close_internal);
+        ctx.auth_failures.release(from.address);  // the database failed, not the peer
+        spdlog::error("authentication from {}: the database is unavailable: {}", remote,
+                      detail.empty() ? found.error().message() : detail);
+        co_await reject(*channel, auth_unavailable_text, "auth_failed", close_internal);
         co_return;
     }
     if (!*found || !(*found)->enabled || ctx.stopping) {
@@ -147,6 +192,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
         co_return;
     }
     const auto& tunnel = **found;
+    ctx.auth_failures.release(from.address);  // a good token is no failure
 
     session_info info;
     info.domain = tunnel.domain;
@@ -182,13 +228,19 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
 
     auto s = v2 ? make_session_v2(std::move(channel), info, ctx.options)
                 : make_session_v1(std::move(channel), info, ctx.options);
-    // Registration happens before auth_ok is sent (compat: handshake step 5).
+    // Registration happens before auth_ok is sent (compat: handshake step 5), and
+    // the session's run loop starts in the same turn of the executor: nothing is
+    // awaited between add() and run(), so no request reaches a registered session
+    // whose reader and writer are not running. The connection time is written
+    // beside the session, never before it.
     if (ctx.registry.add(s, request.force)) co_return;  // cannot fail after the find() above
     s->send_text(std::move(ok_frame));
     spdlog::info("tunnel {} connected from {} (protocol {}, client {})", info.domain, remote,
                  v2 ? "2" : "1.1", request.client_version);
-    (void)co_await ctx.store.run(
-        [&](store::store& st) { st.record_connected(info.domain, std::chrono::system_clock::now()); });
+    auto write = std::make_shared<connected_write>();
+    write->domain = info.domain;
+    write->at = std::chrono::system_clock::now();
+    transport::spawn(ex, record_connected(ctx.store, std::move(write)), "record connected " + info.domain);
 
     auto reason = co_await s->run();
     ctx.registry.remove(info.domain, s.get());

@@ -4,6 +4,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "auth_limiter.hpp"
 #include "registry.hpp"
 #include "tunely/server/options.hpp"
 #include "tunely/server/store_executor.hpp"
@@ -16,6 +17,7 @@ struct handshake_context {
     store_executor& store;
     server::registry& registry;
     const bool& stopping;
+    auth_limiter& auth_failures;  // failed authentications per source address
 };
 
 // Stream: boost::beast::tcp_stream or tls_stream.

@@ -18,6 +18,7 @@ struct tunnel_server::impl {
     server::registry registry;
     bool stopping = false;
     std::function<void(exchange_record)> sink;
+    auth_limiter auth_failures;
 };
 
 tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options)
@@ -25,6 +26,7 @@ tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store,
     impl_->ex = std::move(ex);
     impl_->store = std::move(store);
     impl_->options = std::move(options);
+    impl_->auth_failures = auth_limiter(impl_->options.auth_failures_per_minute);
 }
 
 tunnel_server::~tunnel_server() = default;
@@ -37,7 +39,7 @@ awaitable<void> tunnel_server::serve_websocket(
     boost::beast::tcp_stream stream, boost::beast::http::request<boost::beast::http::empty_body> upgrade) {
     auto state = impl_;  // keeps registry and options alive for the session's life
     if (state->stopping) co_return;
-    handshake_context ctx{state->options, *state->store, state->registry, state->stopping};
+    handshake_context ctx{state->options, *state->store, state->registry, state->stopping, state->auth_failures};
     co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
 }
 
@@ -45,7 +47,7 @@ awaitable<void> tunnel_server::serve_websocket(
     tls_stream stream, boost::beast::http::request<boost::beast::http::empty_body> upgrade) {
     auto state = impl_;
     if (state->stopping) co_return;
-    handshake_context ctx{state->options, *state->store, state->registry, state->stopping};
+    handshake_context ctx{state->options, *state->store, state->registry, state->stopping, state->auth_failures};
     co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
 }
 

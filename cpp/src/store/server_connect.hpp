@@ -28,7 +28,7 @@ inline std::unique_ptr<store> open_server_store(const soci::backend_factory& bac
     try {
         auto pool = std::make_unique<soci::connection_pool>(size);
         for (std::size_t i = 0; i < size; ++i) pool->at(i).open(backend, connect);
-        return std::make_unique<sql_store>(std::move(pool), std::move(d));
+        return std::make_unique<sql_store>(std::move(pool), std::move(d), o.password.reveal());
     } catch (const soci::soci_error& e) {
         std::string message = e.get_error_message();
         if (!o.password.empty()) {  // never let a password reach a log

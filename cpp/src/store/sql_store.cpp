@@ -121,34 +121,58 @@ constexpr const char* create_version_table =
 
 }  // namespace
 
-sql_store::sql_store(std::unique_ptr<soci::connection_pool> pool, dialect d)
-    : pool_(std::move(pool)), dialect_(std::move(d)) {}
+sql_store::sql_store(std::unique_ptr<soci::connection_pool> pool, dialect d, std::string secret)
+    : pool_(std::move(pool)), dialect_(std::move(d)), secret_(std::move(secret)) {}
 
 sql_store::~sql_store() = default;
 
-// Runs `fn` with a leased session and turns database errors into the store's
-// error contract (store_conflict / store_unavailable). A session whose server
-// went away (restart, network) is reconnected, and `fn` retried once on the
-// fresh connection: nothing of the failed attempt was committed, and the
-// store recovers by itself as soon as the database is back.
+std::string sql_store::redacted(std::string text) const {
+    if (secret_.empty()) return text;
+    for (auto pos = text.find(secret_); pos != std::string::npos; pos = text.find(secret_, pos + 3))
+        text.replace(pos, secret_.size(), "***");
+    return text;
+}
+
+// Leases a session, runs `fn` with it and maps database errors onto the store's
+// contract by their codes (dialect::classify): store_conflict for a UNIQUE
+// violation, store_unavailable for everything else. Whether `fn` may run a
+// second time after its connection broke is the caller's `policy`: reads are
+// repeated once on a fresh connection; writes only ever run once, on a
+// connection that answered a ping just before, so a database restart between
+// two calls costs a write nothing while a lost COMMIT answer is never repeated.
 template <class F>
-auto sql_store::with_session(F&& fn) {
+auto sql_store::with_session(retry_policy policy, F&& fn) {
+    soci::session sql(*pool_);
+    if (policy == retry_policy::write && !sql.is_connected()) {
+        try {
+            sql.reconnect();
+        } catch (const soci::soci_error& e) {
+            raise(error::store_unavailable, redacted("no connection, reconnecting failed: " + e.get_error_message()));
+        }
+    }
     for (int attempt = 0;; ++attempt) {
-        soci::session sql(*pool_);
         try {
             return fn(sql);
         } catch (const std::system_error&) {
             throw;
         } catch (const soci::soci_error& e) {
-            if (dialect_.is_unique_violation(e)) raise(error::store_conflict, e.get_error_message());
-            bool reconnected = false;
-            try {
-                sql.reconnect();
-                reconnected = true;
-            } catch (const soci::soci_error&) {  // still down: report the original error
+            auto kind = dialect_.classify(e);
+            if (kind == failure_kind::unique_violation) raise(error::store_conflict, redacted(e.get_error_message()));
+            // SOCI cannot always tell a broken link by its codes (a blank SQLSTATE
+            // from PostgreSQL): the session knows. A write's session is left as it
+            // is: the next write's ping replaces it.
+            bool retry = policy == retry_policy::read && attempt == 0 &&
+                         (kind == failure_kind::connection_lost || !sql.is_connected());
+            std::string why = e.get_error_message();
+            if (retry) {
+                try {
+                    sql.reconnect();
+                    continue;
+                } catch (const soci::soci_error& still_down) {
+                    why += "; reconnecting failed: " + still_down.get_error_message();
+                }
             }
-            if (reconnected && attempt == 0) continue;
-            raise(error::store_unavailable, e.get_error_message());
+            raise(error::store_unavailable, redacted(why));
         } catch (const std::bad_cast&) {
             raise(error::store_unavailable, "unexpected column type");
         }
@@ -166,13 +190,14 @@ int sql_store::current_version(soci::session& sql) {
 }
 
 int sql_store::schema_version() {
-    return with_session([&](soci::session& sql) { return current_version(sql); });
+    // A read: current_version's CREATE TABLE IF NOT EXISTS may safely run twice.
+    return with_session(retry_policy::read, [&](soci::session& sql) { return current_version(sql); });
 }
 
 int sql_store::latest_schema_version() const { return static_cast<int>(dialect_.migrations.size()); }
 
 void sql_store::migrate_to(int target) {
-    with_session([&](soci::session& sql) {
+    with_session(retry_policy::write, [&](soci::session& sql) {
         int current = current_version(sql);
         int latest = latest_schema_version();
         if (current > latest)
@@ -222,7 +247,7 @@ std::optional<tunnel_record> sql_store::find_by(soci::session& sql, const char* 
 }
 
 std::vector<tunnel_record> sql_store::list_tunnels() {
-    return with_session([&](soci::session& sql) {
+    return with_session(retry_policy::read, [&](soci::session& sql) {
         std::vector<tunnel_record> out;
         soci::rowset<soci::row> rows =
             sql.prepare << std::string("SELECT ") + tunnel_columns + " FROM tunnels ORDER BY created_at DESC, id DESC";
@@ -232,15 +257,17 @@ std::vector<tunnel_record> sql_store::list_tunnels() {
 }
 
 std::optional<tunnel_record> sql_store::find_tunnel(std::string_view domain) {
-    return with_session([&](soci::session& sql) { return find_by(sql, "domain", std::string(domain)); });
+    return with_session(retry_policy::read,
+                        [&](soci::session& sql) { return find_by(sql, "domain", std::string(domain)); });
 }
 
 std::optional<tunnel_record> sql_store::find_tunnel_by_token_hash(std::string_view token_hash) {
-    return with_session([&](soci::session& sql) { return find_by(sql, "token_hash", std::string(token_hash)); });
+    return with_session(retry_policy::read,
+                        [&](soci::session& sql) { return find_by(sql, "token_hash", std::string(token_hash)); });
 }
 
 tunnel_record sql_store::create_tunnel(const new_tunnel& t) {
-    return with_session([&](soci::session& sql) {
+    return with_session(retry_policy::write, [&](soci::session& sql) {
         write_transaction tr(sql, dialect_);
         long long clashes = 0;
         sql << "SELECT COUNT(*) FROM tunnels WHERE domain = :d OR token_hash = :h", soci::into(clashes),
@@ -261,7 +288,7 @@ tunnel_record sql_store::create_tunnel(const new_tunnel& t) {
 }
 
 std::optional<tunnel_record> sql_store::update_tunnel(std::string_view domain, const tunnel_update& u) {
-    return with_session([&](soci::session& sql) -> std::optional<tunnel_record> {
+    return with_session(retry_policy::write, [&](soci::session& sql) -> std::optional<tunnel_record> {
         write_transaction tr(sql, dialect_);
         std::string d(domain);
         auto current = find_by(sql, "domain", d);
@@ -281,7 +308,7 @@ std::optional<tunnel_record> sql_store::update_tunnel(std::string_view domain, c
 }
 
 bool sql_store::set_token_hash(std::string_view domain, std::string_view token_hash) {
-    return with_session([&](soci::session& sql) {
+    return with_session(retry_policy::write, [&](soci::session& sql) {
         std::string d(domain), h(token_hash);
         long long now = now_ms();
         soci::statement st = (sql.prepare << "UPDATE tunnels SET token_hash = :h, updated_at = :now WHERE domain = :d",
@@ -292,7 +319,7 @@ bool sql_store::set_token_hash(std::string_view domain, std::string_view token_h
 }
 
 bool sql_store::delete_tunnel(std::string_view domain) {
-    return with_session([&](soci::session& sql) {
+    return with_session(retry_policy::write, [&](soci::session& sql) {
         std::string d(domain);
         soci::statement st = (sql.prepare << "DELETE FROM tunnels WHERE domain = :d", soci::use(d));
         st.execute(true);
@@ -301,7 +328,7 @@ bool sql_store::delete_tunnel(std::string_view domain) {
 }
 
 void sql_store::record_connected(std::string_view domain, time_point at) {
-    with_session([&](soci::session& sql) {
+    with_session(retry_policy::write, [&](soci::session& sql) {
         std::string d(domain);
         long long t = to_ms(at);
         sql << "UPDATE tunnels SET last_connected_at = :t WHERE domain = :d", soci::use(t, "t"), soci::use(d, "d");
@@ -311,7 +338,7 @@ void sql_store::record_connected(std::string_view domain, time_point at) {
 
 void sql_store::add_counters(const std::vector<counter_delta>& deltas) {
     if (deltas.empty()) return;
-    with_session([&](soci::session& sql) {
+    with_session(retry_policy::write, [&](soci::session& sql) {
         write_transaction tr(sql, dialect_);
         std::string d;
         long long requests = 0, in = 0, out = 0;
@@ -334,7 +361,7 @@ void sql_store::add_counters(const std::vector<counter_delta>& deltas) {
 
 void sql_store::append_request_logs(const std::vector<request_log_record>& records) {
     if (records.empty()) return;
-    with_session([&](soci::session& sql) {
+    with_session(retry_policy::write, [&](soci::session& sql) {
         write_transaction tr(sql, dialect_);
         request_log_record r;
         long long ts = 0, duration = 0, in = 0, out = 0;
@@ -364,7 +391,7 @@ void sql_store::append_request_logs(const std::vector<request_log_record>& recor
 }
 
 log_page sql_store::query_request_logs(const log_query& q) {
-    return with_session([&](soci::session& sql) {
+    return with_session(retry_policy::read, [&](soci::session& sql) {
         // Every filter is always present with a neutral value when unused, so
         // one statement text serves all combinations.
         int has_domain = q.domain ? 1 : 0, has_method = q.method ? 1 : 0, has_path = q.path_contains ? 1 : 0;
@@ -399,7 +426,7 @@ log_page sql_store::query_request_logs(const log_query& q) {
 }
 
 std::int64_t sql_store::prune_request_logs(time_point older_than, std::int64_t max_rows) {
-    return with_session([&](soci::session& sql) {
+    return with_session(retry_policy::write, [&](soci::session& sql) {
         write_transaction tr(sql, dialect_);
         long long cutoff = to_ms(older_than);
         soci::statement by_age =

@@ -12,10 +12,21 @@
 
 namespace tunely::store {
 
+// Whether a call may be repeated after its connection broke (with_session).
+enum class retry_policy {
+    // Reads only (or idempotent DDL): reconnect and run once more.
+    read,
+    // May write: the leased connection is pinged, and replaced if dead, before
+    // the first statement; once a statement may have reached the server the call
+    // is never repeated, since a COMMIT whose answer was lost may have committed.
+    write,
+};
+
 class sql_store final : public store {
 public:
-    // Takes an opened pool of `size` sessions.
-    sql_store(std::unique_ptr<soci::connection_pool> pool, dialect d);
+    // Takes an opened pool of `size` sessions. `secret` (the database password,
+    // may be empty) is cut out of every error message the store raises.
+    sql_store(std::unique_ptr<soci::connection_pool> pool, dialect d, std::string secret = {});
     ~sql_store() override;
 
     int schema_version() override;
@@ -39,12 +50,14 @@ public:
 
 private:
     template <class F>
-    auto with_session(F&& fn);
+    auto with_session(retry_policy policy, F&& fn);
+    std::string redacted(std::string text) const;
     std::optional<tunnel_record> find_by(soci::session& sql, const char* column, const std::string& value);
     int current_version(soci::session& sql);
 
     std::unique_ptr<soci::connection_pool> pool_;
     dialect dialect_;
+    std::string secret_;
 };
 
 }  // namespace tunely::store

@@ -19,6 +19,9 @@ struct server_options {
     std::size_t v1_max_body = 10u * 1024 * 1024;  // protocol 1.1 buffers whole bodies
     std::size_t max_header_bytes = 64u * 1024;    // ingress request head (431 beyond)
     std::chrono::milliseconds send_timeout{60'000};  // one write to a caller (a caller that stops reading)
+    // Failed tunnel authentications allowed per source address and minute; then
+    // that address is refused without asking the store (server/auth_limiter.hpp). 0: no limit.
+    std::size_t auth_failures_per_minute = 10;
 };
 
 }  // namespace tunely::server

@@ -6,6 +6,9 @@
 // Errors: every method may throw std::system_error carrying
 //   tunely::error::store_unavailable  — the database cannot be reached or failed;
 //   tunely::error::store_conflict     — a unique constraint (domain, token) was hit.
+// Server backends repeat a read once when its connection broke; a write runs at
+// most once, so a write that fails with store_unavailable after its statements
+// may have reached the server (its COMMIT's answer lost) may have been applied.
 #include <memory>
 #include <optional>
 #include <string>

@@ -1,12 +1,27 @@
 // MySQL / MariaDB backend: schema versions in MySQL's dialect (InnoDB, utf8mb4).
 #include <soci/mysql/soci-mysql.h>
 
-#include <cstring>
-
 #include "server_connect.hpp"
 
 namespace tunely::store {
 namespace {
+
+// By error number: 1062 ER_DUP_ENTRY and 1586 ER_DUP_ENTRY_WITH_KEY_NAME are
+// unique violations. SOCI's connection_error category covers the client's
+// 2002/2003/2006/2013 and MariaDB's 1927 (connection killed); added here: 1053
+// ER_SERVER_SHUTDOWN and 2055 CR_SERVER_LOST_EXTENDED.
+failure_kind classify_mysql(const soci::soci_error& e) {
+    if (e.get_error_category() == soci::soci_error::connection_error) return failure_kind::connection_lost;
+    const auto* my = dynamic_cast<const soci::mysql_soci_error*>(&e);
+    if (!my) return failure_kind::other;
+    switch (my->err_num_) {
+    case 1062:
+    case 1586: return failure_kind::unique_violation;
+    case 1053:
+    case 2055: return failure_kind::connection_lost;
+    default: return failure_kind::other;
+    }
+}
 
 dialect mysql_dialect() {
     dialect d;
@@ -56,9 +71,7 @@ dialect mysql_dialect() {
              "DROP TABLE tunnels",
          }},
     };
-    d.is_unique_violation = [](const soci::soci_error& e) {
-        return std::strstr(e.what(), "Duplicate entry") != nullptr;
-    };
+    d.classify = classify_mysql;
     return d;
 }
 

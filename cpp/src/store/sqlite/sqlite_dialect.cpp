@@ -1,9 +1,22 @@
 // SQLite schema versions (times as BIGINT ms since the epoch, booleans as SMALLINT).
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include "sqlite_dialect.hpp"
 
-#include <cstring>
-
 namespace tunely::store {
+namespace {
+
+// By extended result code (open_sqlite_store turns extended codes on): a UNIQUE
+// or PRIMARY KEY constraint. An embedded database has no connection to lose.
+failure_kind classify_sqlite(const soci::soci_error& e) {
+    const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
+    if (!lite) return failure_kind::other;
+    const int code = lite->result();
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) return failure_kind::unique_violation;
+    return failure_kind::other;
+}
+
+}  // namespace
 
 dialect sqlite_dialect() {
     dialect d;
@@ -51,9 +64,7 @@ dialect sqlite_dialect() {
              "DROP TABLE tunnels",
          }},
     };
-    d.is_unique_violation = [](const soci::soci_error& e) {
-        return std::strstr(e.what(), "UNIQUE constraint failed") != nullptr;
-    };
+    d.classify = classify_sqlite;
     return d;
 }
 

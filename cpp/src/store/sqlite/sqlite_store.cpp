@@ -24,6 +24,10 @@ std::unique_ptr<store> open_sqlite_store(const sqlite_options& options) {
         for (std::size_t i = 0; i < size; ++i) {
             auto& sql = pool->at(i);
             sql.open(soci::sqlite3, "db=" + options.path + " timeout=10");
+            // Extended result codes tell a UNIQUE violation from other constraint
+            // failures by code (sqlite_dialect.cpp).
+            auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
+            sqlite_api::sqlite3_extended_result_codes(backend->conn_, 1);
             if (!in_memory) {
                 // WAL lets readers run beside the one writer; NORMAL is durable enough with WAL.
                 sql << "PRAGMA journal_mode=WAL";
