@@ -3,6 +3,7 @@
 #include "server_command.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -55,6 +56,7 @@ struct server_flags {
     std::int64_t log_max_rows = 1'000'000;
     std::string log_level = "info";
     std::size_t auth_failures_per_minute = 10;
+    double shutdown_grace = 10;
 };
 
 // The console build: --console-dir when given (an error if unusable), else
@@ -270,24 +272,38 @@ int run_server(const server_flags& f) {
 
     transport::spawn(ioc.get_executor(), accept_loop(acceptor, tunnels, admin, tls ? &*tls : nullptr), "accept loop");
 
+    // Shutdown is a sequence: stop accepting; sessions go away and finish their exchanges within
+    // --shutdown-grace; the request log is flushed (bounded); then the I/O stops. A second signal
+    // stops at once.
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {}: shutting down", sig);
-        boost::system::error_code ignored;
-        acceptor.close(ignored);
-        tunnels.shutdown();
-        transport::spawn(
-            ioc.get_executor(),
-            [](asio::io_context& io, std::shared_ptr<server::request_log_writer> w) -> awaitable<void> {
-                co_await w->stop();
-                // Grace period for close handshakes of live sessions.
-                asio::steady_timer t(io, std::chrono::milliseconds(500));
-                co_await t.async_wait(as_tuple_awaitable);
-                io.stop();
-            }(ioc, log_writer),
-            "shutdown");
-    });
+    bool shutting_down = false;
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            if (shutting_down) {
+                spdlog::warn("signal {} again: stopping now", sig);
+                ioc.stop();
+                return;
+            }
+            shutting_down = true;
+            spdlog::info("signal {}: shutting down (grace {} s; a second signal stops at once)", sig,
+                         f.shutdown_grace);
+            boost::system::error_code ignored;
+            acceptor.close(ignored);
+            signals.async_wait(on_signal);
+            transport::spawn(
+                ioc.get_executor(),
+                [](asio::io_context& io, server::tunnel_server& t, std::shared_ptr<server::request_log_writer> w,
+                   std::chrono::milliseconds grace) -> awaitable<void> {
+                    using namespace asio::experimental::awaitable_operators;
+                    co_await t.shutdown(grace);
+                    asio::steady_timer flush_deadline(io, std::chrono::seconds(5));
+                    co_await (w->stop() || flush_deadline.async_wait(use_awaitable));
+                    io.stop();
+                }(ioc, tunnels, log_writer, std::chrono::milliseconds(static_cast<std::int64_t>(f.shutdown_grace * 1000))),
+                "shutdown");
+        };
+    signals.async_wait(on_signal);
     ioc.run();
     store->stop();
     spdlog::info("server stopped");
@@ -324,6 +340,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_AUTH_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--v1-max-body", f->v1_max_body, "Largest body carried over protocol 1.1 (bytes)")
         ->envname("TUNELY_V1_MAX_BODY")->capture_default_str();
+    cmd->add_option("--shutdown-grace", f->shutdown_grace,
+                    "Seconds a stopping server (SIGTERM/SIGINT) lets exchanges in flight finish before it closes "
+                    "the sessions; a second signal stops at once")
+        ->envname("TUNELY_SHUTDOWN_GRACE")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--auth-failures-per-minute", f->auth_failures_per_minute,
                     "Failed tunnel authentications allowed per source address and minute; beyond them the address "
                     "is refused without a database lookup for up to 60/N s (0 = no limit)")

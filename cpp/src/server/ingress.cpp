@@ -263,6 +263,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         co_return keep_alive;
     }
     auto x = *opened;
+    auto hold = server.hold_exchange();  // a graceful shutdown waits until the caller has it all
 
     auto up = std::make_shared<upload>(co_await asio::this_coro::executor);
     if (has_body) {

@@ -20,7 +20,9 @@ std::error_code registry::add(const std::shared_ptr<session>& s, bool force) {
 
 void registry::remove(const std::string& domain, const session* s) {
     auto it = sessions_.find(domain);
-    if (it != sessions_.end() && it->second.get() == s) sessions_.erase(it);
+    if (it == sessions_.end() || it->second.get() != s) return;
+    sessions_.erase(it);
+    if (on_removed_) on_removed_();
 }
 
 std::shared_ptr<session> registry::find(const std::string& domain) const {

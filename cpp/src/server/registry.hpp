@@ -1,6 +1,7 @@
 #pragma once
 // domain → live session. Not thread-safe: used on the tunnel server's executor
 // only, which makes check-and-insert atomic with respect to other handshakes.
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -22,9 +23,12 @@ public:
     std::shared_ptr<session> find(const std::string& domain) const;
     std::size_t size() const noexcept { return sessions_.size(); }
     std::vector<std::shared_ptr<session>> all() const;
+    // Called after an entry was removed (shutdown waits for an empty registry).
+    void on_removed(std::function<void()> hook) { on_removed_ = std::move(hook); }
 
 private:
     std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+    std::function<void()> on_removed_;
 };
 
 }  // namespace tunely::server

@@ -8,22 +8,28 @@
 #include "tunely/core/domain_name.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/core/header_list.hpp"
+#include "tunely/transport/notifier.hpp"
 
 namespace tunely::server {
 
 struct tunnel_server::impl {
+    explicit impl(executor e) : ex(std::move(e)), idle_changed(ex) {}
     executor ex;
     std::shared_ptr<store_executor> store;
     server_options options;
     server::registry registry;
     bool stopping = false;
+    std::size_t held_exchanges = 0;
+    transport::notifier idle_changed;  // a session ended or a hold was released (shutdown waits on it)
+    bool idle() const { return registry.size() == 0 && held_exchanges == 0; }
     std::function<void(exchange_record)> sink;
     auth_limiter auth_failures;
 };
 
 tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options)
-    : impl_(std::make_shared<impl>()) {
-    impl_->ex = std::move(ex);
+    : impl_(std::make_shared<impl>(std::move(ex))) {
+    // The registry is a member of impl: the hook cannot outlive what it touches.
+    impl_->registry.on_removed([state = impl_.get()] { state->idle_changed.notify(); });
     impl_->store = std::move(store);
     impl_->options = std::move(options);
     impl_->auth_failures = auth_limiter(impl_->options.auth_failures_per_minute);
@@ -123,9 +129,33 @@ bool tunnel_server::disconnect(std::string_view domain, std::string reason) {
     return true;
 }
 
-void tunnel_server::shutdown() {
-    impl_->stopping = true;
-    for (const auto& s : impl_->registry.all()) s->close(1001, "Server shutting down");
+awaitable<void> tunnel_server::shutdown(std::chrono::milliseconds grace) {
+    auto state = impl_;
+    state->stopping = true;
+    auto sessions = state->registry.all();
+    spdlog::info("shutting down: {} sessions, {} exchanges in flight; grace {} ms", sessions.size(),
+                 state->held_exchanges, grace.count());
+    for (const auto& s : sessions) s->go_away();
+    auto wait_idle = [&](std::chrono::steady_clock::time_point deadline) -> awaitable<bool> {
+        // Only shutdown() waits on idle_changed, so wait_until is safe here.
+        while (!state->idle())
+            if (!co_await state->idle_changed.wait_until(deadline)) co_return state->idle();
+        co_return true;
+    };
+    if (co_await wait_idle(std::chrono::steady_clock::now() + grace)) co_return;
+    spdlog::warn("shutting down: grace period over, closing {} sessions ({} exchanges still in flight)",
+                 state->registry.size(), state->held_exchanges);
+    for (const auto& s : state->registry.all()) s->close(1001, "Server shutting down");
+    (void)co_await wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(2));  // close handshakes
+}
+
+tunnel_server::exchange_hold tunnel_server::hold_exchange() {
+    auto state = impl_;
+    ++state->held_exchanges;
+    return exchange_hold(nullptr, [state](void*) {
+        --state->held_exchanges;
+        state->idle_changed.notify();
+    });
 }
 
 void tunnel_server::on_exchange(std::function<void(exchange_record)> sink) { impl_->sink = std::move(sink); }

@@ -93,8 +93,17 @@ public:
 
     // Closes the domain's live session (token rotated, tunnel disabled/deleted).
     bool disconnect(std::string_view domain, std::string reason);
-    // Stops accepting sessions and closes the live ones.
-    void shutdown();
+    // Graceful stop, in order: no new sessions or exchanges (shutting_down); every
+    // session goes away (GOAWAY on protocol 2) and closes once its exchanges in
+    // flight have ended; exchanges held with hold_exchange() are waited for too.
+    // After `grace` the sessions still open are closed (1001) and their exchanges
+    // fail. Returns once everything ended, at most about 2 s after the grace.
+    awaitable<void> shutdown(std::chrono::milliseconds grace);
+
+    // Held by whoever serves an exchange to a caller until its last byte is
+    // written (ingress does): shutdown() waits for every hold within its grace.
+    using exchange_hold = std::shared_ptr<void>;
+    exchange_hold hold_exchange();
 
     // Receives a record of every exchange served through ingress.
     void on_exchange(std::function<void(exchange_record)> sink);
