@@ -2,6 +2,19 @@
 // reconnectInterval, maxReconnectAttempts, requestTimeout, force; onConnect,
 // onDisconnect, onRequest, onError; run(), stop()), speaking protocol 2 when
 // the server offers it and 1.1 otherwise (spec/PROTOCOL.md).
+//
+// Going away (spec §2.11), as the C++ client: on GOAWAY the streams in flight
+// finish (OPENs past its last stream id are refused), the client closes the
+// session itself (1000 "Going away") once none is left and reconnects at once,
+// reported as onReconnecting(0, attempt). A session the server closes with
+// 1001 (a stopping server's 1.1 sessions get no GOAWAY) counts alike. Only one
+// reconnect in a row skips the backoff.
+//
+// Bounded memory: response bytes go out under the stream's credit and only
+// while the WebSocket's queue is at most 512 KiB (FrameWriter), so a server
+// that stops reading stops the target being read; request DATA beyond the
+// credit granted is reset (flow_control); a response head the protocol cannot
+// carry fails that one request with 502 (RESET target_error).
 import { Readable } from 'node:stream';
 import WebSocket from 'ws';
 
@@ -10,10 +23,10 @@ import { TunelyError } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
 import { FrameWriter } from './frame_writer.js';
 import { isBatch, splitBatch } from './protocol/batch.js';
-import { capabilityBatch, capabilityUpgrade, capabilityV2, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
+import { capabilityBatch, capabilityUpgrade, capabilityV2, v1MaxMessageSize, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
 import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
-import { Target, TargetError, failureStatus, upgradeProtocol } from './target.js';
+import { Target, TargetError, failureStatus, headTooLarge, upgradeProtocol } from './target.js';
 
 export interface TunnelRequest {
   method: string;
@@ -38,15 +51,30 @@ export interface TunnelClientOptions {
   onDisconnect?: () => void;
   onRequest?: (request: TunnelRequest) => void;
   onError?: (error: Error) => void;
+  // Before each reconnect: the delay (0 for the immediate reconnect after the
+  // server went away) and the attempt number since the last sign-in.
   onReconnecting?: (delayMs: number, attempt: number) => void;
 }
 
 export const clientVersion = '0.2.0';
 
+// One authenticated WebSocket.
+interface Session {
+  ws: WebSocket;
+  out: FrameWriter;
+  // Protocol 2: the server sent GOAWAY. Streams up to lastStreamId finish, then we close and reconnect at once.
+  goingAway: boolean;
+  lastStreamId: number;
+  closing: boolean; // we closed it, or it closed
+}
+
 interface Stream {
   id: number;
+  session: Session;
   abort: AbortController;
   body?: Readable; // request body arriving as DATA
+  bodyEnded: boolean; // the request direction has ended (END_STREAM seen)
+  receiveCredit: number; // request bytes the server may still send
   pendingCredit: number; // request bytes consumed, not yet granted back
   sendCredit: number;
   creditWaiters: Array<() => void>;
@@ -63,6 +91,7 @@ export class TunnelClient {
 
   private readonly options: Required<Omit<TunnelClientOptions, 'onConnect' | 'onDisconnect' | 'onRequest' | 'onError' | 'onReconnecting'>>;
   private ws?: WebSocket;
+  private session?: Session;
   private connected = false;
   private domain: string | null = null;
   private protocol: '2' | '1.1' = '1.1';
@@ -101,18 +130,29 @@ export class TunnelClient {
   // Runs until stop(), a rejection by the server (auth_failed or
   // connection_exists: never retried automatically) or maxReconnectAttempts.
   async run(): Promise<void> {
-    let failures = 0;
+    let failures = 0; // backoff steps since the last sign-in
+    let attempt = 0; // reconnects since the last sign-in, as reported to onReconnecting
+    let reconnectedNow = false;
     try {
       while (!this.stopping) {
         const outcome = await this.connectOnce();
         if (this.stopping) break;
         if (outcome.fatal) throw outcome.fatal;
-        if (outcome.authenticated) failures = 0;
+        if (outcome.authenticated) failures = attempt = 0;
+        // The server went away (GOAWAY, or a close with 1001: it is stopping or
+        // restarting): reconnect without backoff, as the C++ client does, but only
+        // once in a row, so a server that does it on every connection gets no tight loop.
+        const immediate: boolean = outcome.wentAway && !reconnectedNow;
+        reconnectedNow = immediate;
+        if (immediate) {
+          this.onReconnecting?.(0, ++attempt);
+          continue;
+        }
         if (this.options.maxReconnectAttempts > 0 && failures >= this.options.maxReconnectAttempts)
           throw new TunelyError('tunnel_disconnected', `gave up after ${failures} reconnect attempts`);
         const delay = backoffDelay({ ...defaultBackoff, baseMs: this.options.reconnectInterval }, failures);
         failures++;
-        this.onReconnecting?.(delay, failures);
+        this.onReconnecting?.(delay, ++attempt);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);
           this.wake = () => {
@@ -136,21 +176,21 @@ export class TunnelClient {
     this.onError?.(error);
   }
 
-  private connectOnce(): Promise<{ authenticated: boolean; fatal?: TunelyError }> {
+  private connectOnce(): Promise<{ authenticated: boolean; wentAway: boolean; fatal?: TunelyError }> {
     return new Promise((resolve) => {
       let authenticated = false;
       let fatal: TunelyError | undefined;
+      let session: Session | undefined; // once signed in
       let protocol2 = false;
-      let out: FrameWriter | undefined; // protocol 2's writer, once negotiated
       let lastSeen = Date.now();
       const ws = new WebSocket(this.options.serverUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
       ws.binaryType = 'nodebuffer';
       this.ws = ws;
       // Heartbeat: a ping every pingInterval; a connection silent for idleTimeout is dropped (and retried).
       const pinger = setInterval(() => {
-        if (!authenticated || ws.readyState !== WebSocket.OPEN) return;
-        if (out) out.send(v2.encode({ type: 'ping', opaque: BigInt(Date.now()) }));
-        else ws.send(v1.encode({ type: 'ping', timestamp: new Date().toISOString() }));
+        if (!session?.out.open) return;
+        if (protocol2) session.out.send(v2.encode({ type: 'ping', opaque: BigInt(Date.now()) }));
+        else session.out.sendText(v1.encode({ type: 'ping', timestamp: new Date().toISOString() }));
       }, this.options.pingInterval);
       const watchdog = setInterval(() => {
         if (Date.now() - lastSeen >= this.options.idleTimeout) ws.terminate();
@@ -162,12 +202,14 @@ export class TunnelClient {
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         lastSeen = Date.now();
-        if (!authenticated) {
+        if (!session) {
           const m = isBinary ? undefined : v1.decode(data.toString('utf8'));
           if (m?.ok && m.value.type === 'auth_ok') {
             authenticated = true;
             protocol2 = this.options.protocol2 && m.value.capabilities.includes(capabilityV2);
-            if (protocol2) out = new FrameWriter(ws, m.value.capabilities.includes(capabilityBatch));
+            const batching = protocol2 && m.value.capabilities.includes(capabilityBatch);
+            session = { ws, out: new FrameWriter(ws, batching), goingAway: false, lastStreamId: 0, closing: false };
+            this.session = session;
             this.connected = true;
             this.protocol = protocol2 ? '2' : '1.1';
             this.domain = m.value.domain;
@@ -180,8 +222,8 @@ export class TunnelClient {
           }
           return;
         }
-        if (out) this.onFrameV2(out, data, isBinary);
-        else if (!isBinary) this.onFrameV1(ws, data.toString('utf8'));
+        if (protocol2) this.onFrameV2(session, data, isBinary);
+        else if (!isBinary) this.onFrameV1(session, data.toString('utf8'));
       });
       ws.on('ping', () => {
         lastSeen = Date.now();
@@ -189,9 +231,11 @@ export class TunnelClient {
       ws.on('error', (e) => {
         if (!this.stopping) this.report(e);
       });
-      ws.on('close', () => {
+      ws.on('close', (code: number) => {
         clearInterval(pinger);
         clearInterval(watchdog);
+        if (session) session.closing = true;
+        if (this.session === session) this.session = undefined;
         for (const s of this.streams.values()) this.closeStream(s, true);
         this.streams.clear();
         for (const c of this.v1Calls.values()) c.abort();
@@ -201,25 +245,27 @@ export class TunnelClient {
           this.onDisconnect?.();
         }
         if (fatal) this.report(fatal);
-        resolve({ authenticated, fatal });
+        // GOAWAY (protocol 2), or a close with 1001 "going away" (the server is stopping; 1.1 gets no GOAWAY).
+        const wentAway = authenticated && (session?.goingAway === true || code === 1001);
+        resolve({ authenticated, wentAway, fatal });
       });
     });
   }
 
   // ---- protocol 1.1 ----
 
-  private onFrameV1(ws: WebSocket, text: string): void {
+  private onFrameV1(session: Session, text: string): void {
     const m = v1.decode(text);
     if (!m.ok) return; // malformed frames are dropped; the session goes on
-    if (m.value.type === 'ping') ws.send(v1.encode({ type: 'pong', timestamp: m.value.timestamp }));
-    else if (m.value.type === 'request') void this.serveV1(ws, m.value);
+    if (m.value.type === 'ping') session.out.sendText(v1.encode({ type: 'pong', timestamp: m.value.timestamp }));
+    else if (m.value.type === 'request') void this.serveV1(session.out, m.value);
   }
 
-  private async serveV1(ws: WebSocket, r: v1.Request): Promise<void> {
+  private async serveV1(out: FrameWriter, r: v1.Request): Promise<void> {
     const started = Date.now();
     const abort = new AbortController();
     this.v1Calls.set(r.id, abort);
-    const send = (m: v1.Message) => ws.readyState === WebSocket.OPEN && ws.send(v1.encode(m));
+    const send = (m: v1.Message) => out.sendText(v1.encode(m));
     const fail = (status: number, error: string) => {
       send({ type: 'response', id: r.id, status, headers: [], body: null, error, duration_ms: Date.now() - started });
       this.onRequest?.({ method: r.method, path: r.path, status, durationMs: Date.now() - started, error });
@@ -228,6 +274,11 @@ export class TunnelClient {
       if (!r.path.startsWith('/')) return fail(400, "Path must start with '/'");
       const timeout = r.timeout > 0 ? r.timeout * 1000 : this.options.requestTimeout;
       const res = await this.target.call(r.method, r.path, r.headers, r.body, timeout, abort.signal);
+      // The same head limits as protocol 2 (the server holds both to them): 502 for this request.
+      if (!v2.headFits(res.headers)) {
+        discard(res.body);
+        throw headTooLarge(res.headers.length);
+      }
       const folded = foldForV1(res.headers).filter(([n]) => n.toLowerCase() !== 'content-length');
       const contentType = res.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
       if (contentType.startsWith('text/event-stream')) {
@@ -238,7 +289,10 @@ export class TunnelClient {
         try {
           for await (const chunk of res.body) {
             const text = decoder.decode(chunk as Buffer, { stream: true });
-            if (text) send({ type: 'stream_chunk', id: r.id, data: text, sequence: sequence++ });
+            if (!text) continue;
+            // 1.1 has no window: a server that stops reading holds the target back here.
+            await out.whenWritable();
+            send({ type: 'stream_chunk', id: r.id, data: text, sequence: sequence++ });
           }
         } catch (e) {
           error = `Target stream broken: ${(e as Error).message}`;
@@ -247,8 +301,17 @@ export class TunnelClient {
         this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
         return;
       }
+      // A whole body in one message, which may not exceed 64 MiB (spec §1.1).
       const chunks: Buffer[] = [];
-      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > v1MaxMessageSize) {
+          discard(res.body);
+          return fail(502, 'Target response too large for protocol 1.1');
+        }
+        chunks.push(chunk as Buffer);
+      }
       const body = Buffer.concat(chunks);
       let text: string;
       try {
@@ -256,10 +319,12 @@ export class TunnelClient {
       } catch {
         return fail(502, 'Target response is binary; protocol 1.1 carries only UTF-8 text');
       }
-      send({ type: 'response', id: r.id, status: res.status, headers: folded, body: body.length ? text : null, error: null, duration_ms: Date.now() - started });
+      const message = v1.encode({ type: 'response', id: r.id, status: res.status, headers: folded, body: body.length ? text : null, error: null, duration_ms: Date.now() - started });
+      if (Buffer.byteLength(message) > v1MaxMessageSize) return fail(502, 'Target response too large for protocol 1.1');
+      out.sendText(message);
       this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
     } catch (e) {
-      if (e instanceof TargetError) fail(failureStatus(e.code, 500), e.message);
+      if (e instanceof TargetError) fail(e.status ?? failureStatus(e.code, 500), e.message);
       else if (!abort.signal.aborted) fail(500, (e as Error).message);
     } finally {
       this.v1Calls.delete(r.id);
@@ -268,31 +333,47 @@ export class TunnelClient {
 
   // ---- protocol 2 ----
 
-  private onFrameV2(out: FrameWriter, data: Buffer, isBinary: boolean): void {
+  private onFrameV2(session: Session, data: Buffer, isBinary: boolean): void {
     if (!isBinary) return; // text after negotiation: ignored
     if (isBatch(data)) {
-      for (const frame of splitBatch(data) ?? []) this.handleV2(out, frame); // a malformed batch is dropped whole
+      for (const frame of splitBatch(data) ?? []) this.handleV2(session, frame); // a malformed batch is dropped whole
       return;
     }
-    this.handleV2(out, data);
+    this.handleV2(session, data);
   }
 
-  private handleV2(out: FrameWriter, data: Uint8Array): void {
+  private handleV2(session: Session, data: Uint8Array): void {
     const d = v2.decode(data);
     if (!d.ok) return;
     const f = d.value;
+    const out = session.out;
     const s = 'streamId' in f ? this.streams.get(f.streamId) : undefined;
     switch (f.type) {
       case 'open':
-        if (!this.streams.has(f.streamId)) void this.serveV2(out, f);
+        if (session.closing || this.streams.has(f.streamId)) break;
+        if (session.goingAway && f.streamId > session.lastStreamId) {
+          // Past the server's own GOAWAY: it said it opens no more streams.
+          out.send(v2.encode({ type: 'reset', streamId: f.streamId, code: v2.resetCodes.refused, message: 'going away' }));
+          break;
+        }
+        void this.serveV2(session, f);
         break;
       case 'data':
-        if (s?.body) {
-          s.body.push(Buffer.from(f.bytes));
-          s.pendingCredit += f.bytes.length;
-          if (f.endStream) s.body.push(null);
-          this.maybeGrant(out, s);
+        if (!s) break;
+        // Beyond the credit we granted, or after END_STREAM: the server broke flow control (spec §2.6, §2.7).
+        if (!s.body || s.bodyEnded || f.bytes.length > s.receiveCredit) {
+          out.send(v2.encode({ type: 'reset', streamId: s.id, code: v2.resetCodes.flow_control, message: 'request body beyond window' }));
+          this.closeStream(s, true);
+          break;
         }
+        s.receiveCredit -= f.bytes.length;
+        if (f.bytes.length) s.body.push(Buffer.from(f.bytes));
+        s.pendingCredit += f.bytes.length;
+        if (f.endStream) {
+          s.bodyEnded = true;
+          s.body.push(null);
+        }
+        this.maybeGrant(out, s);
         break;
       case 'window':
         if (s) {
@@ -306,16 +387,31 @@ export class TunnelClient {
       case 'ping':
         out.send(v2.encode({ type: 'pong', opaque: f.opaque }));
         break;
+      case 'goaway':
+        // The server stops (or ran out of stream ids): let the streams in flight
+        // finish, close once none is left, and reconnect at once (run()).
+        if (!session.goingAway || f.lastStreamId < session.lastStreamId) session.lastStreamId = f.lastStreamId;
+        session.goingAway = true;
+        this.closeIfGone(session);
+        break;
       default:
         break;
     }
   }
 
+  // After GOAWAY: close the session once its last stream has ended.
+  private closeIfGone(session: Session): void {
+    if (!session.goingAway || session.closing || this.session !== session || this.streams.size > 0) return;
+    session.closing = true;
+    session.out.close(1000, 'Going away');
+  }
+
   // Returns request-body credit once half a window was consumed by the target.
   private maybeGrant(out: FrameWriter, s: Stream): void {
-    if (s.closed || s.pendingCredit < v2InitialWindow / 2) return;
+    if (s.closed || s.bodyEnded || s.pendingCredit < v2InitialWindow / 2) return;
     if (s.body && s.body.readableLength > v2InitialWindow / 2) return; // the target is slow: hold credit back
     out.send(v2.encode({ type: 'window', streamId: s.id, increment: s.pendingCredit }));
+    s.receiveCredit += s.pendingCredit;
     s.pendingCredit = 0;
   }
 
@@ -324,12 +420,17 @@ export class TunnelClient {
     s.closed = true;
     if (abort) s.abort.abort();
     for (const w of s.creditWaiters.splice(0)) w();
-    this.streams.delete(s.id);
+    if (this.streams.get(s.id) === s) this.streams.delete(s.id);
+    this.closeIfGone(s.session);
   }
 
-  private async serveV2(out: FrameWriter, f: v2.Open): Promise<void> {
+  private async serveV2(session: Session, f: v2.Open): Promise<void> {
     const started = Date.now();
-    const s: Stream = { id: f.streamId, abort: new AbortController(), pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false };
+    const out = session.out;
+    const s: Stream = {
+      id: f.streamId, session, abort: new AbortController(), bodyEnded: f.endStream, receiveCredit: v2InitialWindow - f.body.length,
+      pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false,
+    };
     this.streams.set(s.id, s);
     const send = (frame: v2.Frame) => out.send(v2.encode(frame));
     let body: Readable | null = null;
@@ -340,11 +441,14 @@ export class TunnelClient {
       if (f.endStream) body.push(null);
     }
     const summary: TunnelRequest = { method: f.method, path: f.target, status: 0, durationMs: 0 };
-    // Response bytes as DATA frames under the stream's send credit.
+    // Response bytes as DATA frames under the stream's send credit, and below
+    // the WebSocket's high-water mark: a server that grants credit but stops
+    // reading holds the target back here instead of filling memory.
     const sendData = async (chunk: Buffer) => {
       let bytes = chunk;
       while (bytes.length) {
         while (s.sendCredit <= 0 && !s.closed) await new Promise<void>((r) => s.creditWaiters.push(r));
+        await out.whenWritable();
         if (s.closed) throw new Error('stream reset');
         const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
         send({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) });
@@ -358,8 +462,14 @@ export class TunnelClient {
       const res = upgrade
         ? await this.target.upgrade(f.method, f.target, f.headers, upgrade, timeout, s.abort.signal)
         : await this.target.call(f.method, f.target, f.headers, body, timeout, s.abort.signal);
-      summary.status = res.status;
+      if (!v2.headFits(res.headers)) {
+        // Not a frame we may send (spec §2.10): this exchange fails with 502; the session goes on.
+        if ('socket' in res) res.socket.destroy();
+        else discard(res.body);
+        throw headTooLarge(res.headers.length);
+      }
       send({ type: 'response', streamId: s.id, endStream: false, status: res.status, headers: res.headers, body: new Uint8Array(0) });
+      summary.status = res.status;
       if ('socket' in res) {
         // 101 (spec §2.12): raw bytes both ways until the target closes; the caller's end half-closes the target.
         const socket = res.socket;
@@ -386,6 +496,14 @@ export class TunnelClient {
       this.onRequest?.(summary);
     }
   }
+}
+
+// Drops a target response unread (its connection is closed). undici's body
+// emits an AbortError when destroyed: without a listener that would be an
+// uncaught exception, which ends the process.
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 // Protocol 1.1 header maps: repeats joined with ", " (cookie "; "), set-cookie keeps the first.

@@ -29,6 +29,7 @@ export const errorCodes = [
   'shutting_down',
   'upgrade_not_supported',
   'invalid_response',
+  'too_many_streams',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -9,6 +9,7 @@ import { Agent, request } from 'undici';
 
 import type { ErrorCode } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
+import { v2MaxHeadBytes, v2MaxHeaders } from './protocol/limits.js';
 
 const hopByHop = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
@@ -63,9 +64,18 @@ export interface TargetResponse {
 export type TargetFailure = Extract<ErrorCode, 'target_unavailable' | 'target_timeout' | 'target_error'>;
 
 export class TargetError extends Error {
-  constructor(readonly code: TargetFailure, message: string) {
+  // `status`: the 1.1 answer when it is not failureStatus(code, 500) (a head too large: 502).
+  constructor(readonly code: TargetFailure, message: string, readonly status?: number) {
     super(message);
   }
+}
+
+// A response head the tunnel cannot carry (spec §2.10: more than 256 fields, or
+// more than 65 536 bytes of names and values): that one exchange fails with
+// 502 (protocol 2: RESET target_error), as the C++ client answers it.
+export function headTooLarge(fieldCount: number): TargetError {
+  return new TargetError('target_error',
+    `Target response head too large for the tunnel (${fieldCount} fields; at most ${v2MaxHeaders} fields and ${v2MaxHeadBytes} bytes)`, 502);
 }
 
 // The status a failure is answered with, as the C++ client does: 503 unreachable,
@@ -77,6 +87,8 @@ export function failureStatus(code: TargetFailure, other: number): number {
 export function classifyTargetError(e: unknown): TargetError {
   const err = e as { code?: string; message?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? '';
+  if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'HPE_HEADER_OVERFLOW')
+    return new TargetError('target_error', `Target response head too large for the tunnel (${err.message ?? code})`, 502);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
     return new TargetError('target_timeout', 'Target service timeout');
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN'].includes(code) && !err.message?.includes('other side closed'))

@@ -127,6 +127,13 @@ describe('target error mapping', () => {
     expect(classifyTargetError({ message: 'x', cause: { code: 'ECONNREFUSED' } }).code).toBe('target_unavailable');
     expect(classifyTargetError({ code: 'ENOTFOUND', message: 'getaddrinfo' }).code).toBe('target_unavailable');
     expect(classifyTargetError(new Error('boom')).code).toBe('target_error');
+    // A response head beyond the parser's limit: 502 in 1.1 too, like one beyond the protocol's limits.
+    for (const code of ['UND_ERR_HEADERS_OVERFLOW', 'HPE_HEADER_OVERFLOW']) {
+      const e = classifyTargetError({ code, message: 'Headers Overflow Error' });
+      expect([e.code, e.status]).toEqual(['target_error', 502]);
+      expect(e.message).toMatch(/head too large/);
+    }
+    expect(classifyTargetError(new Error('boom')).status).toBeUndefined();
   });
 
   it('answers failures with the C++ client\'s statuses', () => {

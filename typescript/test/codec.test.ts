@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import * as v2 from '../src/protocol/v2.js';
-import { v2MaxDataPayload, v2MaxFrameSize } from '../src/protocol/limits.js';
+import { v2MaxDataPayload, v2MaxFrameSize, v2MaxHeadBytes, v2MaxResetMessage } from '../src/protocol/limits.js';
 
 describe('protocol 2 codec', () => {
   it('rejects every truncation of a valid frame', () => {
@@ -31,6 +31,31 @@ describe('protocol 2 codec', () => {
       const b = Uint8Array.from({ length: next() % 120 }, next);
       if (b.length) b[0] = 1 + (i % 9);
       expect(() => v2.decode(b)).not.toThrow();
+    }
+  });
+
+  it('tells which header blocks fit (256 fields, 65 536 bytes of names and values)', () => {
+    const fields = (n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [`x-${i}`, 'v']);
+    expect(v2.headFits(fields(256))).toBe(true);
+    expect(v2.headFits(fields(257))).toBe(false);
+    expect(v2.headFits([['a', 'v'.repeat(v2MaxHeadBytes - 1)]])).toBe(true);
+    expect(v2.headFits([['a', 'v'.repeat(v2MaxHeadBytes)]])).toBe(false);
+    expect(v2.headFits([['a', 'v'.repeat(99)]], v2MaxHeadBytes - 100)).toBe(true); // an OPEN's target counts too
+    expect(v2.headFits([['a', 'v'.repeat(100)]], v2MaxHeadBytes - 100)).toBe(false);
+    const response = (headers: Array<[string, string]>) => ({ type: 'response' as const, streamId: 1, endStream: true, status: 200, headers, body: new Uint8Array(0) });
+    expect(v2.decode(v2.encode(response(fields(256)))).ok).toBe(true);
+    expect(() => v2.encode(response(fields(257)))).toThrow(RangeError); // callers check headFits() first
+    expect(() => v2.encode(response([['a', 'v'.repeat(v2MaxHeadBytes)]]))).toThrow(RangeError);
+  });
+
+  it('cuts a long RESET or GOAWAY message at a character boundary, so it still decodes', () => {
+    const message = 'x' + 'é'.repeat(v2MaxResetMessage); // 2-byte characters: the 1 024-byte cut falls inside one
+    for (const f of [{ type: 'reset' as const, streamId: 1, code: 4, message }, { type: 'goaway' as const, lastStreamId: 1, code: 1, message }]) {
+      const d = v2.decode(v2.encode(f));
+      expect(d.ok).toBe(true);
+      const got = d.ok && (d.value.type === 'reset' || d.value.type === 'goaway') ? d.value.message : '';
+      expect(Buffer.byteLength(got)).toBe(v2MaxResetMessage - 1);
+      expect(message.startsWith(got)).toBe(true);
     }
   });
 });

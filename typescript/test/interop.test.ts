@@ -16,16 +16,18 @@ interface Running {
   requests: TunnelRequest[];
   connects: number;
   disconnects: number;
+  reconnects: Array<[number, number]>; // onReconnecting(delay, attempt)
 }
 
 // Starts run() and resolves once connected (or rejects with run()'s error).
 async function connectClient(server: TunelyServer, token: string, targetUrl: string, protocol2: boolean, force = false): Promise<Running> {
-  const r = { requests: [], connects: 0, disconnects: 0 } as unknown as Running;
+  const r = { requests: [], connects: 0, disconnects: 0, reconnects: [] } as unknown as Running;
   r.client = new TunnelClient({
     serverUrl: server.wsUrl, token, targetUrl, protocol2, force, reconnectInterval: 100,
     onConnect: () => void r.connects++,
     onDisconnect: () => void r.disconnects++,
     onRequest: (q) => void r.requests.push(q),
+    onReconnecting: (delay, attempt) => void r.reconnects.push([delay, attempt]),
   });
   let failure: unknown;
   r.done = r.client.run();
@@ -182,6 +184,29 @@ for (const protocol of ['2', '1.1'] as const) {
       await waitFor(() => tunnel.requests.some((q) => q.path === '/ws' && q.status === 101), 10_000, 'upgrade reported');
     });
 
+    it('answers 502 to a target response head of more than 256 fields, and goes on serving', async () => {
+      const res = await fetch(`${server.url}/t/${domain}/many-headers?n=300`);
+      expect(res.status).toBe(502);
+      // 1.1 relays the client's error text; over protocol 2 the server answers RESET target_error with its own.
+      expect(await res.text()).toMatch(protocol === '1.1' ? /head too large/ : /error/);
+      expect(tunnel.requests.at(-1)).toMatchObject({ path: '/many-headers?n=300', status: 502, error: expect.stringMatching(/head too large for the tunnel \(\d+ fields; at most 256 fields/) });
+      const ok = await fetch(`${server.url}/t/${domain}/many-headers?n=200`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-field-199')).toBe('v');
+      expect(await ok.text()).toBe('headers');
+      expect(tunnel.client.isConnected).toBe(true);
+      expect(tunnel.requests.filter((q) => q.path.startsWith('/many-headers')).map((q) => q.status)).toEqual([502, 200]);
+    });
+
+    it('answers 502 to a target response head of more than 64 KiB, and goes on serving', async () => {
+      const res = await fetch(`${server.url}/t/${domain}/huge-headers`);
+      expect(res.status).toBe(502);
+      expect(await res.text()).toMatch(protocol === '1.1' ? /head too large/ : /error/);
+      expect(tunnel.requests.at(-1)).toMatchObject({ path: '/huge-headers', status: 502, error: expect.stringMatching(/head too large/) });
+      expect((await fetch(`${server.url}/t/${domain}/json`)).status).toBe(200);
+      expect(tunnel.client.isConnected).toBe(true);
+    });
+
     it('rejects a duplicate connection without forcing, and --force takes over', async () => {
       const d = uniqueDomain('dup');
       const t = await server.createTunnel(d);
@@ -236,4 +261,39 @@ describe('reconnect', () => {
       await target.close();
     }
   });
+});
+
+describe('graceful server stop (SIGTERM, --shutdown-grace 10)', () => {
+  for (const protocol of ['2', '1.1'] as const) {
+    it(`protocol ${protocol}: the requests in flight complete, the client reconnects at once and is served after the restart`, async () => {
+      const server = new TunelyServer(['--shutdown-grace', '10']);
+      const target = await startTarget();
+      await server.start(0);
+      const d = uniqueDomain('drain');
+      const t = await server.createTunnel(d);
+      const c = await connectClient(server, t, target.url, protocol === '2');
+      try {
+        const calls = Array.from({ length: 4 }, (_, i) => fetch(`${server.url}/t/${d}/slow?ms=1000&i=${i}`)
+          .then(async (r) => ({ status: r.status, body: await r.text() }), (e: unknown) => ({ status: 0, body: String(e) })));
+        await waitFor(() => target.slowArrived === 4, 10_000, 'four requests at the target');
+        const exited = server.terminate(); // GOAWAY (protocol 2) / close 1001 once answered (1.1)
+        expect(await Promise.all(calls)).toEqual(Array.from({ length: 4 }, () => ({ status: 200, body: 'slow' })));
+        expect(await exited).toBe(0);
+        await waitFor(() => c.disconnects === 1 && c.reconnects.length > 0, 10_000, 'session ended');
+        expect(c.reconnects[0]).toEqual([0, 1]); // the server went away: no backoff for the first reconnect
+        expect(c.requests.filter((q) => q.path.startsWith('/slow')).map((q) => q.status)).toEqual([200, 200, 200, 200]);
+
+        await server.start(server.port); // same port, same database
+        await waitFor(() => c.client.isConnected && c.connects === 2, 15_000, 'reconnected after the restart');
+        const res = await fetch(`${server.url}/t/${d}/json?after=graceful`);
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { query: Record<string, string> }).query).toEqual({ after: 'graceful' });
+        expect(c.client.protocolVersion).toBe(protocol);
+      } finally {
+        await stopClient(c);
+        await server.dispose();
+        await target.close();
+      }
+    });
+  }
 });

@@ -25,6 +25,7 @@ struct connect_flags {
     bool no_v2 = false;
     std::string ca_file;
     bool insecure = false;
+    double target_read_timeout = 300;
     std::string log_level = "info";
 };
 
@@ -46,6 +47,7 @@ int run_connect(const connect_flags& f) {
     if (f.insecure) spdlog::warn("--insecure: the server's TLS certificate is not verified");
     o.reconnect.base = std::chrono::milliseconds(static_cast<std::int64_t>(f.reconnect * 1000));
     o.max_reconnect_attempts = f.max_attempts;
+    o.target_read_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(f.target_read_timeout * 1000));
     terminal_view view(f.server, f.target, ::isatty(STDOUT_FILENO) == 1);
     client::client_events ev;
     ev.on_connect = [&](const std::string& d, int p) { view.connected(d, p); };
@@ -100,6 +102,9 @@ void add_connect_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_CA_FILE")->check(CLI::ExistingFile);
     cmd->add_flag("--insecure", f->insecure, "Do not verify the wss:// server's certificate (testing only)")
         ->envname("TUNELY_INSECURE");
+    cmd->add_option("--target-read-timeout", f->target_read_timeout,
+                    "Seconds to wait for more of a target's response body before the request fails")
+        ->envname("TUNELY_TARGET_READ_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
     cmd->callback([f, &exit_code] { exit_code = run_connect(*f); });
 }

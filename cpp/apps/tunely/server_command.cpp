@@ -57,6 +57,12 @@ struct server_flags {
     std::string log_level = "info";
     std::size_t auth_failures_per_minute = 10;
     double shutdown_grace = 10;
+    double send_timeout = 60;
+    std::size_t max_streams = 256;
+    std::size_t max_queued_frames = 16 * 1024;
+    std::size_t max_queued_bytes = 32 * 1024 * 1024;
+    std::size_t v1_stream_buffer = 8 * 1024 * 1024;
+    std::uint64_t first_stream_id = 1;
 };
 
 // The console build: --console-dir when given (an error if unusable), else
@@ -232,6 +238,12 @@ int run_server(const server_flags& f) {
     so.auth_timeout = seconds(f.auth_timeout);
     so.v1_max_body = f.v1_max_body;
     so.auth_failures_per_minute = f.auth_failures_per_minute;
+    so.send_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(f.send_timeout * 1000));
+    so.max_streams_per_session = f.max_streams;
+    so.max_queued_frames = f.max_queued_frames;
+    so.max_queued_bytes = f.max_queued_bytes;
+    so.v1_stream_buffer = f.v1_stream_buffer;
+    so.first_stream_id = f.first_stream_id;
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
 
     server::log_writer_options lo;
@@ -344,6 +356,23 @@ void add_server_command(CLI::App& app, int& exit_code) {
                     "Seconds a stopping server (SIGTERM/SIGINT) lets exchanges in flight finish before it closes "
                     "the sessions; a second signal stops at once")
         ->envname("TUNELY_SHUTDOWN_GRACE")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--send-timeout", f->send_timeout,
+                    "Seconds one write to a caller may take (a caller that stops reading loses its connection)")
+        ->envname("TUNELY_SEND_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-streams-per-session", f->max_streams,
+                    "Requests in flight per tunnel session; beyond them callers get 503")
+        ->envname("TUNELY_MAX_STREAMS_PER_SESSION")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-queued-frames", f->max_queued_frames,
+                    "Frames queued for a tunnel client that does not read; beyond them its session is closed")
+        ->envname("TUNELY_MAX_QUEUED_FRAMES")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-queued-bytes", f->max_queued_bytes,
+                    "Bytes queued for a tunnel client that does not read; beyond them its session is closed")
+        ->envname("TUNELY_MAX_QUEUED_BYTES")->capture_default_str()->check(CLI::Range(std::size_t(1) << 20, std::size_t(1) << 34));
+    cmd->add_option("--v1-stream-buffer", f->v1_stream_buffer,
+                    "Protocol 1.1 stream bytes buffered for a slow caller; beyond them its response is cut")
+        ->envname("TUNELY_V1_STREAM_BUFFER")->capture_default_str()->check(CLI::PositiveNumber);
+    // Test hook (hidden): start protocol-2 stream ids near the end of their range.
+    cmd->add_option("--v2-first-stream-id", f->first_stream_id)->group("");
     cmd->add_option("--auth-failures-per-minute", f->auth_failures_per_minute,
                     "Failed tunnel authentications allowed per source address and minute; beyond them the address "
                     "is refused without a database lookup for up to 60/N s (0 = no limit)")

@@ -139,10 +139,18 @@ private:
         if (sse) {
             reusable = co_await relay_stream(r.id, status, std::move(headers), buffer, header, *conn, *state, summary);
         } else {
+            // A declared length is checked before a byte of the body is read (the parser that read the
+            // head had no limit, and the body parser would reserve the whole declared length).
+            if (header.content_length() && *header.content_length() > options_.v1_max_body) {
+                fail(502, "Target response too large for protocol 1.1");
+                co_return;
+            }
             http::response_parser<http::string_body> full(std::move(header));
             full.body_limit(options_.v1_max_body);
             boost::system::error_code bec;
+            conn->expires_after(options_.target_read_timeout);  // the whole body (at most v1_max_body)
             if (!full.is_done()) std::tie(bec, std::ignore) = co_await http::async_read(*conn, buffer, full, as_tuple_awaitable);
+            conn->expires_never();
             if (state->cancelled) co_return;
             if (bec == http::error::body_limit) {
                 fail(502, "Target response too large for protocol 1.1");
@@ -189,7 +197,9 @@ private:
         while (!parser.is_done()) {
             parser.get().body().data = chunk.get();
             parser.get().body().size = chunk_bytes;
+            conn.expires_after(options_.target_read_timeout);
             auto [ec, n] = co_await http::async_read_some(conn, buffer, parser, as_tuple_awaitable);
+            conn.expires_never();
             (void)n;
             if (ec == http::error::need_buffer) ec = {};
             if (state.cancelled) co_return false;

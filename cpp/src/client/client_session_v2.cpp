@@ -398,6 +398,7 @@ private:
         if (!parser.is_done() && buffer.size() > 0) {
             res.body().data = chunk.get();
             res.body().size = v2_max_data_payload;
+            conn->expires_after(options_.target_read_timeout);
             auto [fec, fn] = co_await http::async_read_some(*conn, buffer, parser, as_tuple_awaitable);
             (void)fn;
             if (fec == http::error::need_buffer) fec = {};
@@ -422,11 +423,16 @@ private:
         while (!parser.is_done()) {
             res.body().data = chunk.get();
             res.body().size = v2_max_data_payload;
+            conn->expires_after(options_.target_read_timeout);
             auto [bec, bn] = co_await http::async_read_some(*conn, buffer, parser, as_tuple_awaitable);
             (void)bn;
+            conn->expires_never();  // the wait for credit below is the caller's pace, not the target's
             if (bec == http::error::need_buffer) bec = {};
             if (bec || st->cancelled) {
-                if (!st->cancelled) fail(*st, error::target_error, "Target response broken: " + bec.message(), summary);
+                if (!st->cancelled)
+                    fail(*st, error::target_error,
+                         bec == beast::error::timeout ? "Target response stalled" : "Target response broken: " + bec.message(),
+                         summary);
                 ok = false;
                 break;
             }

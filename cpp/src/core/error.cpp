@@ -40,10 +40,11 @@ constexpr entry entries[] = {
     {"shutting_down", "Server is shutting down"},
     {"upgrade_not_supported", "The tunnel client cannot carry protocol upgrades (WebSocket)"},
     {"invalid_response", "Invalid response from the tunnel client"},
+    {"too_many_streams", "Too many requests in flight for this tunnel"},
 };
 
 constexpr std::size_t entry_count = sizeof(entries) / sizeof(entries[0]);
-static_assert(entry_count == static_cast<std::size_t>(error::invalid_response) + 1,
+static_assert(entry_count == static_cast<std::size_t>(error::too_many_streams) + 1,
               "every tunely::error needs a name and a message");
 
 class category final : public std::error_category {

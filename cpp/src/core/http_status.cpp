@@ -22,7 +22,8 @@ unsigned http_status(error e) noexcept {
     case error::tunnel_not_connected:
     case error::target_unavailable:
     case error::store_unavailable:
-    case error::shutting_down: return 503;
+    case error::shutting_down:
+    case error::too_many_streams: return 503;
     case error::request_timeout:
     case error::target_timeout: return 504;
     case error::tunnel_disconnected:

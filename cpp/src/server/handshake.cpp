@@ -184,7 +184,12 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
         co_await reject(*channel, auth_unavailable_text, "auth_failed", close_internal);
         co_return;
     }
-    if (!*found || !(*found)->enabled || ctx.stopping) {
+    if (ctx.stopping) {
+        // Not an authentication failure (clients give up on those): a close that says "come back".
+        (void)co_await channel->close(1001, "Server shutting down");
+        co_return;
+    }
+    if (!*found || !(*found)->enabled) {
         // The same answer for unknown and disabled tunnels: no token oracle.
         spdlog::info("authentication from {} failed", remote);
         co_await delay(auth_failure_delay);

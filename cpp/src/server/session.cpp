@@ -5,7 +5,8 @@
 namespace tunely::server {
 
 session::session(std::shared_ptr<transport::ws_channel> channel, session_info info, const server_options& options)
-    : connection(std::move(channel), {options.ping_interval, options.idle_timeout}),
+    : connection(std::move(channel), {options.ping_interval, options.idle_timeout},
+                 {options.max_queued_frames, options.max_queued_bytes}),
       info_(std::move(info)),
       options_(options) {}
 

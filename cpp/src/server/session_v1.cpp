@@ -22,11 +22,6 @@ namespace v1 = protocol::v1;
 // and the session lives on.
 constexpr std::size_t v1_max_request_message = 1024 * 1024;
 
-// 1.1 has no flow control: stream_chunk arrives as fast as the client sends it.
-// Past this many bytes buffered for a caller that reads slower, that caller's
-// response is cut (the session and its other exchanges are unaffected).
-constexpr std::size_t v1_max_buffered_response = 8 * 1024 * 1024;
-
 // The original server hands the client the caller's fields with names in lower
 // case and without Host and Content-Length (the client sets its own; the Python
 // client re-encodes JSON bodies, so a forwarded length would be wrong).
@@ -51,6 +46,7 @@ public:
         if (closed()) return make_error_code(error::tunnel_disconnected);
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade) return make_error_code(error::upgrade_not_supported);  // 1.1 has no way to carry one
+        if (pending_.size() >= options_.max_streams_per_session) return make_error_code(error::too_many_streams);
         auto id = generate_uuid();
         auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
         ids_[x.get()] = id;
@@ -214,7 +210,9 @@ private:
             x->fail(make_error_code(error::invalid_response));
             return;
         }
-        if (x->buffered_bytes() + m.data.size() > v1_max_buffered_response) {
+        // 1.1 has no flow control: stream_chunk arrives as fast as the client sends it. Past the
+        // cap, the slow caller's response is cut (the session and its other exchanges go on).
+        if (x->buffered_bytes() + m.data.size() > options_.v1_stream_buffer) {
             spdlog::warn("session {}: {} {}: caller reads slower than the 1.1 stream arrives; "
                          "response cut after {} bytes buffered", info_.domain, x->request().method,
                          x->request().target, x->buffered_bytes());

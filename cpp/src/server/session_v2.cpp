@@ -27,6 +27,7 @@ public:
         if (closed()) return make_error_code(error::tunnel_disconnected);
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade && !info_.upgrades) return make_error_code(error::upgrade_not_supported);
+        if (streams_.size() >= options_.max_streams_per_session) return make_error_code(error::too_many_streams);
         if (next_id_ > last_stream_id) {
             // Ids are never reused (spec §2.4): this session is done. Clients reconnect on GOAWAY.
             drain("stream ids exhausted");
@@ -276,7 +277,7 @@ private:
     std::unordered_map<v2::stream_id, std::shared_ptr<exchange>> streams_;
     std::unordered_map<const exchange*, v2::stream_id> ids_;
     static constexpr std::uint64_t last_stream_id = UINT32_MAX;
-    std::uint64_t next_id_ = 1;
+    std::uint64_t next_id_ = options_.first_stream_id | 1;  // server-opened ids are odd
     std::uint64_t ping_counter_ = 0;
     bool draining_ = false;
 };

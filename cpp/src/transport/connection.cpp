@@ -6,9 +6,9 @@
 
 namespace tunely::transport {
 
-connection::connection(std::shared_ptr<ws_channel> channel, heartbeat_options heartbeat)
+connection::connection(std::shared_ptr<ws_channel> channel, heartbeat_options heartbeat, outbox_limits limits)
     : channel_(std::move(channel)),
-      outbox_(channel_->get_executor()),
+      outbox_(channel_->get_executor(), limits),
       heartbeat_(heartbeat),
       last_seen_(std::chrono::steady_clock::now()),
       stop_heartbeat_(channel_->get_executor()) {

@@ -242,5 +242,68 @@ TEST(hostile_client, a_target_with_more_fields_than_the_protocol_carries_is_one_
     EXPECT_TRUE(client->running()) << client->output();
 }
 
+TEST(hostile_client, a_target_that_stalls_after_its_head_does_not_hold_the_stream) {
+    test_target target;
+    tunely_server_process server;
+    auto client = start_client(server, server.create_tunnel("stall"), target.url(), {"--target-read-timeout", "0.5"});
+    ASSERT_TRUE(server.wait_connected("stall")) << client->output();
+    http_call c;
+    c.target = "/t/stall/stall?ms=30000";
+    c.timeout = std::chrono::seconds(20);
+    auto r = http_request(server.port(), c);
+    EXPECT_NE(r.error, "timeout") << "the stalled stream was still open when the caller gave up";
+    EXPECT_NE(r.body, std::string(100, 'x'));
+    EXPECT_TRUE(client->wait_for("Target response stalled", std::chrono::seconds(5))) << client->output();
+}
+
+TEST(hostile_client, stream_ids_never_wrap_the_session_goes_away_instead) {
+    tunely_server_process server({"--v2-first-stream-id", "4294967293"});
+    auto ws = raw_client(server, server.create_tunnel("ids"), true);
+    auto first = call(server, "/t/ids/1");
+    auto open1 = next_v2<v2::open>(*ws);
+    ASSERT_TRUE(open1);
+    EXPECT_EQ(open1->id, 4294967293u);
+    auto second = call(server, "/t/ids/2");
+    auto open2 = next_v2<v2::open>(*ws);
+    ASSERT_TRUE(open2);
+    EXPECT_EQ(open2->id, 4294967295u);
+    auto third = call(server, "/t/ids/3");  // no id left: not id 1 again
+    EXPECT_EQ(third.get().status, 503u);
+    auto away = next_v2<v2::goaway>(*ws);
+    ASSERT_TRUE(away);
+    EXPECT_EQ(away->last_stream_id, 4294967295u);
+    // The streams in flight still complete; then the server closes the session.
+    ws->send_binary(v2::encode(v2::response{open1->id, true, 200, {}, "one"}));
+    ws->send_binary(v2::encode(v2::response{open2->id, true, 200, {}, "two"}));
+    EXPECT_EQ(first.get().body, "one");
+    EXPECT_EQ(second.get().body, "two");
+    bool closed = false;
+    for (int i = 0; i < 20 && !closed; ++i) closed = ws->read().closed;
+    EXPECT_TRUE(closed);
+    EXPECT_TRUE(server.wait_connected("ids", false));
+}
+
+TEST(hostile_client, streams_per_session_are_capped) {
+    tunely_server_process server({"--max-streams-per-session", "2"});
+    auto ws = raw_client(server, server.create_tunnel("cap"), true);
+    auto a = call(server, "/t/cap/a");
+    auto b = call(server, "/t/cap/b");
+    auto open_a = next_v2<v2::open>(*ws);
+    auto open_b = next_v2<v2::open>(*ws);
+    ASSERT_TRUE(open_a && open_b);
+    auto r = hostile::call(server, "/t/cap/c").get();
+    EXPECT_EQ(r.status, 503u);
+    EXPECT_NE(r.body.find("Too many requests in flight"), std::string::npos) << r.body;
+    ws->send_binary(v2::encode(v2::response{open_a->id, true, 204, {}}));
+    EXPECT_EQ(a.get().status, 204u);
+    auto c = call(server, "/t/cap/c");  // a slot is free again
+    auto open_c = next_v2<v2::open>(*ws);
+    ASSERT_TRUE(open_c);
+    ws->send_binary(v2::encode(v2::response{open_c->id, true, 204, {}}));
+    ws->send_binary(v2::encode(v2::response{open_b->id, true, 204, {}}));
+    EXPECT_EQ(c.get().status, 204u);
+    EXPECT_EQ(b.get().status, 204u);
+}
+
 }  // namespace
 }  // namespace tunely::test

@@ -143,6 +143,23 @@ TEST(hostile_memory, v2_client_grants_credit_then_stops_reading_during_an_upload
               << " KiB\n";
 }
 
+TEST(hostile_memory, v1_client_refuses_an_oversized_target_response_before_reading_it) {
+    test_target target;
+    tunely_server_process server;
+    auto client = start_client(server, server.create_tunnel("huge1"), target.url(), {"--no-protocol-2"});
+    ASSERT_TRUE(server.wait_connected("huge1")) << client->output();
+    const auto idle = rss_kib(client->pid());
+    rss_watch watch(client->pid());
+    http_call c;
+    c.target = "/t/huge1/bytes?size=268435456";  // 256 MiB, far above the 10 MiB 1.1 body cap
+    c.timeout = std::chrono::seconds(60);
+    auto r = http_request(server.port(), c);
+    const auto peak = watch.finish();
+    EXPECT_EQ(r.status, 502u) << r.error;
+    EXPECT_LT(peak - idle, bound_kib) << "client idle " << idle << " KiB, peak " << peak << " KiB";
+    std::cout << "[ rss      ] client idle " << idle << " KiB, peak " << peak << " KiB\n";
+}
+
 class ping_flood : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ping_flood, pongs_never_read_end_the_session_not_the_server) {

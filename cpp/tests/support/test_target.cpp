@@ -75,6 +75,13 @@ asio::awaitable<void> serve(tcp::socket socket) {
         http::response<http::string_body> res{http::status::ok, req.version()};
         res.keep_alive(req.keep_alive());
 
+        if (path == "/stall") {  // a head and 3 of 100 body bytes, then nothing for ms
+            std::string start = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc";
+            co_await asio::async_write(stream, asio::buffer(start), asio::use_awaitable);
+            asio::steady_timer timer(stream.get_executor(), std::chrono::milliseconds(param(u, "ms", 10000)));
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            co_return;
+        }
         if (path == "/sse") {
             auto count = param(u, "count", 5);
             auto interval = param(u, "interval_ms", 100);

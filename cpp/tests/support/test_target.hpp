@@ -6,6 +6,7 @@
 //   GET  /bytes?size=N     → 200, N deterministic bytes (byte i = (i * 7 + 3) % 256)
 //   GET  /sse?count=N&interval_ms=M → text/event-stream, "data: {i}\n\n" every M ms
 //   GET  /slow?ms=N        → 200 "slow" after N ms
+//   GET  /stall?ms=N       → head (Content-Length: 100) and 3 body bytes, then silence for N ms
 //   GET  /status/N         → status N, body "status N"
 //   GET  /cookies          → 200 with two Set-Cookie fields
 //   GET  /headers?count=N  → 200 with N extra fields x-h0 … x-h{N-1}

@@ -181,8 +181,32 @@ const u32 = (out: number[], v: number) => out.push((v >>> 24) & 0xff, (v >>> 16)
 const raw = (out: number[], s: string) => {
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
 };
-function headerBlock(out: number[], headers: HeaderList): void {
-  if (headers.length > v2MaxHeaders) throw new RangeError('too many headers for protocol 2');
+// Whether a header block fits protocol 2 (spec §2.2, §2.10): at most 256
+// fields, every name and value at most 65 535 bytes (u16 lengths), and
+// `usedBytes` (an OPEN's target) plus all names and values at most 65 536
+// bytes. Names and values are latin1 strings (one char per byte).
+export function headFits(headers: HeaderList, usedBytes = 0): boolean {
+  if (headers.length > v2MaxHeaders) return false;
+  let total = usedBytes;
+  for (const [n, v] of headers) {
+    if (n.length > 0xffff || v.length > 0xffff) return false;
+    total += n.length + v.length;
+  }
+  return total <= v2MaxHeadBytes;
+}
+
+// A RESET or GOAWAY message as UTF-8, cut to 1 024 bytes without splitting a
+// character (a cut sequence would make the frame undecodable: invalid_field).
+function messageBytes(message: string): Uint8Array {
+  const b = Buffer.from(message, 'utf8');
+  if (b.length <= v2MaxResetMessage) return b;
+  let end = v2MaxResetMessage;
+  while (end > 0 && ((b[end] ?? 0) & 0xc0) === 0x80) end--; // b[end] continues a sequence: cut before its lead byte
+  return b.subarray(0, end);
+}
+
+function headerBlock(out: number[], headers: HeaderList, usedBytes: number): void {
+  if (!headFits(headers, usedBytes)) throw new RangeError('header block exceeds protocol 2 limits');
   u16(out, headers.length);
   for (const [n, v] of headers) {
     u16(out, n.length);
@@ -194,7 +218,9 @@ function headerBlock(out: number[], headers: HeaderList): void {
 const headFlags = (endStream: boolean, body: Uint8Array) => (endStream ? flagEndStream : 0) | (body.length ? flagBody : 0);
 
 // Encodes a frame. Header names and values are latin1 strings (one char per
-// byte); throws RangeError when the frame breaks a limit (a programming error).
+// byte); throws RangeError when the frame breaks a limit (a programming error:
+// callers check headFits() and split bodies first). RESET and GOAWAY messages
+// are cut to 1 024 bytes instead.
 export function encode(f: Frame): Uint8Array {
   const out: number[] = [];
   let tail: Uint8Array | undefined;
@@ -206,13 +232,13 @@ export function encode(f: Frame): Uint8Array {
       raw(out, f.method);
       u16(out, f.target.length);
       raw(out, f.target);
-      headerBlock(out, f.headers);
+      headerBlock(out, f.headers, f.target.length);
       tail = f.body;
       break;
     case 'response':
       header(out, typeCodes.response, headFlags(f.endStream, f.body), f.streamId);
       u16(out, f.status);
-      headerBlock(out, f.headers);
+      headerBlock(out, f.headers, 0);
       tail = f.body;
       break;
     case 'data':
@@ -227,7 +253,7 @@ export function encode(f: Frame): Uint8Array {
     case 'reset':
       header(out, typeCodes.reset, 0, f.streamId);
       u16(out, f.code);
-      tail = Buffer.from(f.message, 'utf8').subarray(0, v2MaxResetMessage);
+      tail = messageBytes(f.message);
       break;
     case 'ping':
     case 'pong': {
@@ -241,7 +267,7 @@ export function encode(f: Frame): Uint8Array {
       header(out, typeCodes.goaway, 0, 0);
       u32(out, f.lastStreamId);
       u16(out, f.code);
-      tail = Buffer.from(f.message, 'utf8').subarray(0, v2MaxResetMessage);
+      tail = messageBytes(f.message);
       break;
   }
   const head = Uint8Array.from(out);

@@ -57,13 +57,28 @@ export class TunelyServer {
   private child?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'tunely-ts-'));
 
+  // `extraArgs`: more `tunely server` options (e.g. --shutdown-grace 10), on every start.
+  constructor(private readonly extraArgs: string[] = []) {}
+
   async start(port = this.port): Promise<void> {
     const s = spawnAndWait(tunelyBinary(), [
       'server', '--host', '127.0.0.1', '--port', String(port), '--admin-key', adminKey,
-      '--database', `sqlite:///${join(this.dir, 'tunnels.db')}`, '--no-request-log',
+      '--database', `sqlite:///${join(this.dir, 'tunnels.db')}`, '--no-request-log', ...this.extraArgs,
     ], /listening on http:\/\/[0-9.]+:([0-9]+)/);
     this.child = s.child;
     this.port = Number((await s.matched)[1]);
+  }
+
+  // Sends SIGTERM (a graceful stop) and resolves with the exit code; SIGKILL after `killAfterMs`.
+  async terminate(killAfterMs = 15_000): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
   }
 
   get url(): string {
@@ -107,6 +122,7 @@ export interface TestTarget {
   url: string;
   sseSentAt: number[]; // when each event of the last /sse call was written
   endlessClosed: number; // /endless responses whose caller went away
+  slowArrived: number; // /slow requests that reached the target
   close(): Promise<void>;
 }
 
@@ -118,9 +134,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 // Routes: /json (echo), /bytes?n= (download), /upload (sha256 of the body),
 // /sse (three events 300 ms apart), /endless (an event every 50 ms until the
-// caller goes away, counted in endlessClosed), anything else 404.
+// caller goes away, counted in endlessClosed), /slow?ms= ("slow" after ms,
+// arrivals counted in slowArrived), /many-headers?n= (n extra fields),
+// /huge-headers (three 30 000-byte fields), anything else 404.
 export async function startTarget(): Promise<TestTarget> {
-  const t = { sseSentAt: [] as number[], endlessClosed: 0 } as TestTarget;
+  const t = { sseSentAt: [] as number[], endlessClosed: 0, slowArrived: 0 } as TestTarget;
   t.server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/json') {
@@ -152,6 +170,15 @@ export async function startTarget(): Promise<TestTarget> {
         clearInterval(timer);
         t.endlessClosed++;
       });
+    } else if (url.pathname === '/slow') {
+      t.slowArrived++;
+      setTimeout(() => res.end('slow'), Number(url.searchParams.get('ms') ?? '1000'));
+    } else if (url.pathname === '/many-headers') {
+      for (let i = 0; i < Number(url.searchParams.get('n') ?? '0'); i++) res.setHeader(`x-field-${i}`, 'v');
+      res.end('headers');
+    } else if (url.pathname === '/huge-headers') {
+      for (let i = 0; i < 3; i++) res.setHeader(`x-huge-${i}`, 'h'.repeat(30_000));
+      res.end('huge');
     } else {
       res.statusCode = 404;
       res.end('not found');

@@ -29,6 +29,9 @@ struct client_options {
     std::chrono::milliseconds idle_timeout{45'000};  // reconnect when nothing arrives this long
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds default_request_timeout{300'000};
+    // After the target's response head: the longest wait for its next body bytes (a stalled target
+    // holds a stream and a connection no longer). Upgraded (WebSocket) streams have no such limit.
+    std::chrono::milliseconds target_read_timeout{300'000};
     std::size_t v1_max_body = 10u * 1024 * 1024;
     std::size_t max_idle_target_connections = 64;
     std::string client_version = tunely::version;

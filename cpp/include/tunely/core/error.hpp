@@ -44,6 +44,7 @@ enum class error {
     // added later (values are stable: append only)
     upgrade_not_supported,
     invalid_response,  // a tunnel client's response head breaks HTTP's rules (status, fields, framing)
+    too_many_streams,  // the session already carries its maximum of exchanges in flight
 };
 
 const std::error_category& error_category() noexcept;

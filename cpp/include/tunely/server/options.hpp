@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "tunely/core/version.hpp"
@@ -19,6 +20,18 @@ struct server_options {
     std::size_t v1_max_body = 10u * 1024 * 1024;  // protocol 1.1 buffers whole bodies
     std::size_t max_header_bytes = 64u * 1024;    // ingress request head (431 beyond)
     std::chrono::milliseconds send_timeout{60'000};  // one write to a caller (a caller that stops reading)
+    // Exchanges in flight per session (protocol 2 streams, 1.1 pending requests); beyond: 503. With
+    // 256 KiB windows this bounds what one session can make the server buffer (256 × 256 KiB).
+    std::size_t max_streams_per_session = 256;
+    // The session's outgoing queue: frames and bytes queued for a client that does not read
+    // (replies to pings, WINDOW, RESET, OPEN); beyond either, the session is closed.
+    std::size_t max_queued_frames = 16 * 1024;
+    std::size_t max_queued_bytes = 32u * 1024 * 1024;
+    // Protocol 1.1 has no flow control: stream_chunk bytes buffered for a caller that reads slower
+    // than they arrive; beyond this, that caller's response is cut.
+    std::size_t v1_stream_buffer = 8u * 1024 * 1024;
+    // Test hook: the first protocol-2 stream id of a session (odd; 1 in production).
+    std::uint64_t first_stream_id = 1;
     // Failed tunnel authentications allowed per source address and minute; then
     // that address is refused without asking the store (server/auth_limiter.hpp). 0: no limit.
     std::size_t auth_failures_per_minute = 10;

@@ -24,7 +24,7 @@ struct heartbeat_options {
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
-    connection(std::shared_ptr<ws_channel> channel, heartbeat_options heartbeat);
+    connection(std::shared_ptr<ws_channel> channel, heartbeat_options heartbeat, outbox_limits limits = {});
     virtual ~connection() = default;
 
     executor get_executor() { return channel_->get_executor(); }
