@@ -391,17 +391,17 @@ private:
             co_return;
         }
         // Not zero-filled: every byte is written by the read before it is used.
-    auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
+        auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
         // Body bytes that arrived with the head travel inside RESPONSE: a small
         // response is one message instead of two.
         std::string first;
         if (!parser.is_done() && buffer.size() > 0) {
+            // Parsed from what is already buffered: no socket operation (and no timer) for it.
             res.body().data = chunk.get();
             res.body().size = v2_max_data_payload;
-            conn->expires_after(options_.target_read_timeout);
-            auto [fec, fn] = co_await http::async_read_some(*conn, buffer, parser, as_tuple_awaitable);
-            (void)fn;
-            if (fec == http::error::need_buffer) fec = {};
+            boost::system::error_code fec;
+            buffer.consume(parser.put(buffer.data(), fec));
+            if (fec == http::error::need_buffer || fec == http::error::need_more) fec = {};
             if (fec || st->cancelled) {
                 if (!st->cancelled) fail(*st, error::target_error, "Target response broken: " + fec.message(), summary);
                 done();

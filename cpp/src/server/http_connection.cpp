@@ -1,5 +1,11 @@
 #include "tunely/server/http_connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <climits>
+
 #include <boost/beast/http.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -39,9 +45,25 @@ std::optional<ingress_route> path_route(std::string_view target) {
 
 namespace {
 
+// A peer that stops reading (its receive window stays at zero) or vanishes is cut
+// by the kernel once sent data has waited `timeout` for acknowledgement
+// (Linux applies TCP_USER_TIMEOUT to zero-window probes too): a write deadline
+// that costs nothing per write. Best effort: where the option is missing, the
+// other deadlines (heartbeat, request timeout) still apply.
+void set_send_deadline(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout) {
+#ifdef TCP_USER_TIMEOUT
+    unsigned ms = static_cast<unsigned>(std::min<std::int64_t>(timeout.count(), UINT_MAX));
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+#else
+    (void)socket;
+    (void)timeout;
+#endif
+}
+
 template <class Stream>
 awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_handler fallback,
                                  connection_options options) {
+    set_send_deadline(beast::get_lowest_layer(stream).socket(), server.options().send_timeout);
     beast::flat_buffer buffer;
     for (;;) {
         header_parser parser;

@@ -108,11 +108,12 @@ struct write_outcome {
 // frames the body: a declared Content-Length is held to the byte (a longer body is
 // cut there, a shorter one ends the connection: a caller never reads bytes of one
 // response as the next), otherwise chunked for HTTP/1.1 or until close for 1.0.
-// Each write must finish within `send_timeout` (a caller that stops reading).
+// A caller that stops reading is cut by the kernel (TCP_USER_TIMEOUT, set by
+// serve_connection to --send-timeout): no timer per write on this hot path.
 template <class Stream>
 awaitable<write_outcome> write_response(Stream& stream, exchange& x, const response_head& response,
                                         unsigned version, bool keep_alive, bool head_request,
-                                        std::string& body_start, std::chrono::milliseconds send_timeout) {
+                                        std::string& body_start) {
     write_outcome out;
     const unsigned status = response.status;
     http::response<http::buffer_body> res{static_cast<http::status>(status), version};
@@ -126,12 +127,9 @@ awaitable<write_outcome> write_response(Stream& stream, exchange& x, const respo
     }
     res.keep_alive(keep_alive);
     http::response_serializer<http::buffer_body> sr{res};
-    auto& lowest = beast::get_lowest_layer(stream);
     auto write_head = [&]() -> awaitable<bool> {
-        lowest.expires_after(send_timeout);
         auto [ec, n] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
         (void)n;
-        lowest.expires_never();
         out.head_written = true;  // even a failed write may have sent part of it
         co_return !ec;
     };
@@ -165,15 +163,13 @@ awaitable<write_outcome> write_response(Stream& stream, exchange& x, const respo
         res.body().data = view.empty() ? nullptr : const_cast<char*>(view.data());
         res.body().size = view.size();
         res.body().more = !last;
-        lowest.expires_after(send_timeout);
         auto [wec, wn] = co_await http::async_write(stream, sr, as_tuple_awaitable);
         (void)wn;
-        lowest.expires_never();
         out.head_written = true;
         if (wec == http::error::need_buffer) wec = {};
         if (wec) {
             x.cancel(make_error_code(error::stream_cancelled));
-            out.failure = wec == beast::error::timeout ? "caller stopped reading" : "caller went away";
+            out.failure = wec == asio::error::timed_out ? "caller stopped reading" : "caller went away";
             co_return out;
         }
         written += view.size();
@@ -310,7 +306,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
             remove_hop_by_hop(response->headers);
             rec.response_headers = response->headers;
             auto outcome = co_await write_response(stream, *x, *response, version, keep_alive, head_request,
-                                                   rec.response_body_start, server.options().send_timeout);
+                                                   rec.response_body_start);
             if (!outcome.head_written) {  // nothing reached the caller yet: it gets a clean 502
                 status = 502;
                 keep_alive = co_await write_error(stream, status, outcome.failure, false, version);

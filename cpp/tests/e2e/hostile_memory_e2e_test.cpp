@@ -143,6 +143,28 @@ TEST(hostile_memory, v2_client_grants_credit_then_stops_reading_during_an_upload
               << " KiB\n";
 }
 
+TEST(hostile_memory, a_caller_that_stops_reading_loses_its_connection_after_the_send_timeout) {
+    test_target target;
+    tunely_server_process server({"--send-timeout", "1"});
+    auto client = start_client(server, server.create_tunnel("reader"), target.url());
+    ASSERT_TRUE(server.wait_connected("reader")) << client->output();
+    silent_caller caller(server.port(), "GET /t/reader/bytes?size=67108864 HTTP/1.1\r\nHost: x\r\n\r\n");
+    // The response fills the socket buffers, then the caller's window stays at zero: the kernel
+    // cuts the connection after --send-timeout and the stream is released on both sides.
+    bool released = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool was_busy = false;
+    while (!released && std::chrono::steady_clock::now() < deadline) {
+        auto v = json::parse(server.admin("GET", "/api/tunnels/reader").body);
+        auto n = v.at("live").at("in_flight").as_int64();
+        was_busy = was_busy || n > 0;
+        released = was_busy && n == 0;
+        if (!released) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(was_busy);
+    EXPECT_TRUE(released) << "the stream of a caller that stopped reading is still open";
+}
+
 TEST(hostile_memory, v1_client_refuses_an_oversized_target_response_before_reading_it) {
     test_target target;
     tunely_server_process server;

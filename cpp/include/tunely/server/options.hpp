@@ -19,7 +19,9 @@ struct server_options {
     std::chrono::milliseconds request_timeout{300'000};  // until the response head arrives
     std::size_t v1_max_body = 10u * 1024 * 1024;  // protocol 1.1 buffers whole bodies
     std::size_t max_header_bytes = 64u * 1024;    // ingress request head (431 beyond)
-    std::chrono::milliseconds send_timeout{60'000};  // one write to a caller (a caller that stops reading)
+    // Sent data a caller (or tunnel client) leaves unacknowledged this long — it stopped reading or is
+    // gone — ends its connection (TCP_USER_TIMEOUT on the accepted socket).
+    std::chrono::milliseconds send_timeout{60'000};
     // Exchanges in flight per session (protocol 2 streams, 1.1 pending requests); beyond: 503. With
     // 256 KiB windows this bounds what one session can make the server buffer (256 × 256 KiB).
     std::size_t max_streams_per_session = 256;
