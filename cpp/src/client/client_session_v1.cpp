@@ -131,7 +131,14 @@ private:
         }
         const auto& head = header.get();
         const unsigned status = head.result_int();
+        if (status < 100 || status > 599) {  // a 1.1 response must decode at the server: never send one that cannot
+            fail(502, "Target sent an invalid status (" + std::to_string(status) + ")");
+            co_return;
+        }
         auto headers = v1::fold_for_v1(response_fields(head.base()));
+        // 1.1 frames are JSON text (UTF-8): header bytes that are not UTF-8 are read as ISO-8859-1.
+        for (auto& f : headers.fields())
+            if (!is_valid_utf8(f.value)) f.value = latin1_to_utf8(f.value);
         auto content_type = head[http::field::content_type];
         bool sse = content_type.substr(0, 17) == "text/event-stream";
 

@@ -377,6 +377,12 @@ private:
         }
         auto& res = parser.get();
         summary.status = res.result_int();
+        if (res.result_int() < 100 || res.result_int() > 599) {  // protocol 2 cannot carry it (spec §2.4.2)
+            fail(*st, error::target_error, "Target sent an invalid status (" + std::to_string(res.result_int()) + ")",
+                 summary);
+            done();
+            co_return;
+        }
         if (!upgrade.empty() && res.result_int() == 101) {
             st->target = nullptr;  // the relay owns cancellation from here
             auto fields = response_fields(res.base());  // end-to-end fields, then the upgrade's own two again

@@ -51,6 +51,12 @@ bool is_token(std::string_view s) noexcept {
 }
 
 bool is_field_value(std::string_view s) noexcept {
+    for (unsigned char c : s)
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    return true;
+}
+
+bool has_no_cr_lf_nul(std::string_view s) noexcept {
     return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 

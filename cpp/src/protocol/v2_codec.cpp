@@ -64,7 +64,7 @@ std::error_code read_header_block(cursor& in, std::size_t used_bytes, header_lis
         if (!in.ok()) return make_error_code(error::malformed_frame);
         total += name.size() + value.size();
         if (total > v2_max_head_bytes) return make_error_code(error::headers_too_large);
-        if (!is_token(name) || !is_field_value(value) || value.size() > max_field_bytes)
+        if (!is_token(name) || !has_no_cr_lf_nul(value) || value.size() > max_field_bytes)
             return make_error_code(error::invalid_field);
         out.add(std::string(name), std::string(value));
     }
@@ -98,7 +98,7 @@ result<frame> decode_open(cursor& in, stream_id id, std::uint8_t flags) {
     if (!in.ok()) return make_error_code(error::malformed_frame);
     if (!is_token(f.method)) return make_error_code(error::invalid_field);
     if (f.target.empty() || f.target.front() != '/') return make_error_code(error::invalid_path);
-    if (!is_field_value(f.target) || f.target.find(' ') != std::string::npos)
+    if (!has_no_cr_lf_nul(f.target) || f.target.find(' ') != std::string::npos)
         return make_error_code(error::invalid_field);
     if (auto ec = read_header_block(in, f.target.size(), f.headers)) return ec;
     if (auto ec = read_inline_body(in, flags, f.body)) return ec;

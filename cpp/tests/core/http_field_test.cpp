@@ -4,6 +4,7 @@
 
 #include "tunely/core/error.hpp"
 #include "tunely/core/http_field.hpp"
+#include "tunely/core/utf8.hpp"
 
 namespace tunely {
 namespace {
@@ -14,10 +15,20 @@ TEST(http_field, values_with_cr_lf_or_nul_are_rejected) {
     EXPECT_FALSE(is_field_value("a\r\nSet-Cookie: x=1"));
     EXPECT_FALSE(is_field_value("a\nb"));
     EXPECT_FALSE(is_field_value(std::string("a\0b", 3)));
+    EXPECT_FALSE(is_field_value("a\x03" "a"));  // other controls too (found by fuzz_v2_codec)
+    EXPECT_FALSE(is_field_value("a\x7f"));
+    EXPECT_TRUE(has_no_cr_lf_nul("a\x03" "a"));  // the protocol-2 wire rule is weaker
+    EXPECT_FALSE(has_no_cr_lf_nul("a\rb"));
     EXPECT_TRUE(is_token("X-Custom_1"));
     EXPECT_FALSE(is_token("Bad Name"));
     EXPECT_FALSE(is_token("X:y"));
     EXPECT_FALSE(is_token(""));
+}
+
+TEST(utf8, latin1_header_bytes_become_utf8) {
+    EXPECT_EQ(latin1_to_utf8("caf\xe9"), "caf\xc3\xa9");
+    EXPECT_EQ(latin1_to_utf8("plain"), "plain");
+    EXPECT_TRUE(is_valid_utf8(latin1_to_utf8(std::string("\x80\xff\x00", 3))));
 }
 
 TEST(http_field, check_fields_rejects_what_beast_cannot_hold) {

@@ -139,6 +139,7 @@ TEST(hostile_client, v2_conflicting_content_lengths_and_bad_statuses_are_502) {
         {200, {{"Content-Length", "3"}, {"Content-Length", "5"}}},
         {200, {{"Content-Length", "3, 4"}}},
         {999, {}},
+        {200, {{"X-Ctl", std::string("a\x03") + "a"}}},  // a control character (found by fuzz_v2_codec)
         {101, {{"Connection", "Upgrade"}, {"Upgrade", "websocket"}}},  // the request asked for no upgrade
     };
     for (const auto& bad : heads) {

@@ -14,9 +14,13 @@ namespace tunely {
 
 // RFC 9110 §5.6.2 token (methods, field names).
 bool is_token(std::string_view s) noexcept;
-// A field value we can write without splitting the message: no CR, LF or NUL
-// (RFC 9110 §5.5 says a recipient MUST reject or replace them; we reject).
+// An RFC 9110 §5.5 field value: visible ASCII, SP, HTAB and obs-text (0x80–0xFF);
+// no other control character (CR, LF and NUL would split the message; the rest
+// make strict parsers refuse the whole response).
 bool is_field_value(std::string_view s) noexcept;
+// The protocol-2 wire rule for header values and targets (spec §2.2): no CR, LF
+// or NUL. Weaker than is_field_value(): the HTTP rule is applied at the edges.
+bool has_no_cr_lf_nul(std::string_view s) noexcept;
 
 // Beast stores field offsets in 16 bits and throws for a name or value of
 // 65 534 bytes or more; anything we hand to Beast stays below this.
