@@ -120,14 +120,7 @@ private:
         it->second->changed.notify();
     }
 
-    void handle(v2::reset& f) {
-        auto it = streams_.find(f.id);
-        if (it == streams_.end()) return;
-        auto st = it->second;
-        streams_.erase(it);
-        st->abort();
-        close_if_gone();
-    }
+    void handle(v2::reset& f) { abort_stream(f.id); }
 
     void handle(v2::ping& f) { outbox_.push_binary(v2::encode(v2::pong{f.opaque})); }
     void handle(v2::pong&) {}
@@ -151,12 +144,16 @@ private:
 
     void reset(v2::stream_id id, v2::reset_code code, std::string message) {
         outbox_.push_binary(v2::encode(v2::reset{id, code, std::move(message)}));
-        if (auto it = streams_.find(id); it != streams_.end()) {
-            auto st = it->second;
-            streams_.erase(it);
-            st->abort();
-        }
-        close_if_gone();
+        abort_stream(id);
+    }
+
+    // Stops a stream's target call and forgets it (the one place besides forget() that drops one).
+    void abort_stream(v2::stream_id id) {
+        auto it = streams_.find(id);
+        if (it == streams_.end()) return;
+        auto st = it->second;
+        forget(id);
+        st->abort();
     }
 
     // Grants the server credit for request-body bytes written to the target.

@@ -95,6 +95,10 @@ std::string normalize_target(std::string_view target) {
     std::string_view path = target.substr(0, query_at);
     std::string_view query = query_at == std::string_view::npos ? std::string_view() : target.substr(query_at);
     if (path.empty() || path.front() != '/') return std::string(target);  // not origin-form: left to the caller
+    // Hot path (every request, both sides): a dot segment starts with "/." or "/%2e"; without either
+    // the target is already normal.
+    if (path.find("/.") == std::string_view::npos && path.find("/%2") == std::string_view::npos)
+        return std::string(target);
 
     // Segments after the leading "/"; a trailing "/" (or a final dot segment) keeps the path a directory.
     std::vector<std::string_view> out;

@@ -127,9 +127,8 @@ protected:
 private:
     // A 1.1 response is always final: interim (1xx) heads are as invalid as a bad field.
     bool accept_head(exchange& x, response_head& head, const std::string& id) {
-        std::string why;
+        std::string why = "a second response head for the request";
         auto verdict = x.head_delivered() ? head_verdict::invalid : check_response_head(head, x.request(), why);
-        if (x.head_delivered()) why = "a second response head for the request";
         if (verdict == head_verdict::final_response) return true;
         if (verdict == head_verdict::interim) why = "interim status " + std::to_string(head.status);
         spdlog::warn("session {}: {} {} (id {}): invalid response: {}", info_.domain, x.request().method,

@@ -17,6 +17,8 @@
 namespace tunely::store {
 namespace {
 
+using test::code_of;
+
 struct backend {
     std::string name;
     // Opens the store, or returns nullptr when this backend's server is not configured.
@@ -31,15 +33,6 @@ struct backend {
 };
 
 void PrintTo(const backend& b, std::ostream* os) { *os << b.name; }
-
-std::error_code code_of(const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const std::system_error& e) {
-        return e.code();
-    }
-    return {};
-}
 
 class error_codes : public ::testing::TestWithParam<backend> {
 protected:

@@ -16,14 +16,7 @@
 namespace tunely::store {
 namespace {
 
-std::error_code code_of(const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const std::system_error& e) {
-        return e.code();
-    }
-    return {};
-}
+using test::code_of;
 
 // Polls `value` until it reaches at least `at_least` or 10 s passed; returns the last value.
 // The server applies a COMMIT it received even though its client is gone, a moment later.

@@ -5,6 +5,8 @@
 #include <soci/soci.h>
 
 #include <cstdlib>
+#include <functional>
+#include <system_error>
 #include <optional>
 #include <string>
 
@@ -18,6 +20,16 @@ extern "C" backend_factory const* factory_mysql();
 }  // namespace soci
 
 namespace tunely::store::test {
+
+// The error a store call throws (store errors are std::system_error), {} when it returns.
+inline std::error_code code_of(const std::function<void()>& call) {
+    try {
+        call();
+    } catch (const std::system_error& e) {
+        return e.code();
+    }
+    return {};
+}
 
 // The server behind TUNELY_TEST_POSTGRESQL_URL / TUNELY_TEST_MYSQL_URL; nullopt
 // when the variable is not set (the caller skips, or fails in CI).
