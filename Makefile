@@ -42,7 +42,7 @@ run: deps build console
 # The C++ suite runs twice: against the g++ Release build that ships (and that the TypeScript and console
 # suites drive), and sanitized; then the fuzzers for a bounded time. Cold on 2 cores the sanitizer and fuzz
 # parts add about 9 minutes (clang ASan build 7.2, its suite 0.5, fuzz build 0.5, smoke 1.1).
-test: deps build console test-cpp test-sanitize fuzz-smoke test-ts test-console
+test: deps build console test-cpp test-sanitize fuzz-smoke test-ts test-interop test-console
 
 deps:
 	./scripts/install-deps.sh
@@ -124,6 +124,10 @@ fuzz: build-fuzz
 # (unit, vectors, interop against the built C++ server, packed tarball).
 test-ts: build
 	cd typescript && npm ci --no-audit --no-fund && TUNELY_BIN=$(abspath $(TUNELY)) npm test
+
+# The original Tunely in the field (PyPI tunely==0.12.0 server + client, npm tunely@0.2.1 client) against our binary.
+test-interop: build
+	TUNELY_BIN=$(abspath $(TUNELY)) ./scripts/test-interop.sh
 
 # The admin console (admin-console/): built into admin-console/dist, which the server serves at /admin/.
 console:

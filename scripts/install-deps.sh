@@ -11,6 +11,7 @@ packages=(
   libpq-dev libmariadb-dev postgresql-15 mariadb-server mariadb-client prometheus-cpp-dev
   chromium  # the console's end-to-end tests drive it (playwright-core, no downloaded browser)
   nginx-light openssl  # the wss:// client test puts the server behind TLS-terminating nginx; bench/ compares with nginx
+  python3-venv  # scripts/test-interop.sh installs the original Tunely (PyPI) into a venv
   clang-16 libclang-rt-16-dev libfuzzer-16-dev llvm-16  # sanitizer build and fuzzers (make test-sanitize, fuzz-smoke); llvm-16: the symbolizer
 )
 

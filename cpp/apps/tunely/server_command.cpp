@@ -27,6 +27,7 @@
 #include "tunely/server/request_log_writer.hpp"
 #include "tunely/server/tunnel_server.hpp"
 #include "tunely/transport/spawn.hpp"
+#include "tunely/transport/task_group.hpp"
 
 namespace tunely::app {
 namespace {
@@ -58,6 +59,7 @@ struct server_flags {
     std::size_t auth_failures_per_minute = 10;
     double shutdown_grace = 10;
     double send_timeout = 60;
+    double header_timeout = 60;
     std::size_t max_streams = 256;
     std::size_t max_queued_frames = 16 * 1024;
     std::size_t max_queued_bytes = 32 * 1024 * 1024;
@@ -101,7 +103,7 @@ server::fallback_handler admin_fallback(admin::admin_api& admin) {
 
 // One accepted connection over TLS: the handshake (bounded), then HTTP as usual.
 awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::tunnel_server& tunnels,
-                          admin::admin_api& admin) {
+                          admin::admin_api& admin, server::connection_options options) {
     server::tls_stream stream(boost::beast::tcp_stream(std::move(socket)), tls);
     boost::beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple_awaitable);
@@ -110,7 +112,7 @@ awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::t
         co_return;
     }
     boost::beast::get_lowest_layer(stream).expires_never();
-    co_await server::serve_http_connection(tunnels, std::move(stream), admin_fallback(admin));
+    co_await server::serve_http_connection(tunnels, std::move(stream), admin_fallback(admin), options);
 }
 
 // After a failed accept the loop pauses: an error that persists (EMFILE, ENFILE,
@@ -121,9 +123,11 @@ awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::t
 constexpr auto accept_pause_first = std::chrono::milliseconds(5);
 constexpr auto accept_pause_max = std::chrono::milliseconds(1000);
 
-// `tls`: set when the server terminates TLS itself. Ends when the acceptor closes.
+// `tls`: set when the server terminates TLS itself. `options` apply to every accepted connection,
+// which runs as a child of `connections` (cancelled and joined at shutdown). Ends when the acceptor closes.
 awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunnels, admin::admin_api& admin,
-                            asio::ssl::context* tls) {
+                            asio::ssl::context* tls, server::connection_options options,
+                            transport::task_group& connections) {
     asio::steady_timer pause_timer(acceptor.get_executor());
     std::chrono::milliseconds pause{0};
     for (;;) {
@@ -142,13 +146,12 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunn
         boost::system::error_code nodelay_ec;
         socket.set_option(tcp::no_delay(true), nodelay_ec);
         if (tls) {
-            transport::spawn(acceptor.get_executor(), serve_tls(std::move(socket), *tls, tunnels, admin), "tls connection");
+            connections.spawn(serve_tls(std::move(socket), *tls, tunnels, admin, options), "tls connection");
             continue;
         }
-        transport::spawn(acceptor.get_executor(),
-                         server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
-                                                       admin_fallback(admin)),
-                         "http connection");
+        connections.spawn(server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
+                                                        admin_fallback(admin), options),
+                          "http connection");
     }
 }
 
@@ -226,6 +229,10 @@ int run_server(const server_flags& f) {
         }
     }
 
+    // Declared before `ioc`, so it outlives it: when a second signal stops the I/O with caller
+    // connections still running, `ioc` destroys their operations (which hold the group's
+    // cancellation slots) and handlers first; the handlers never run.
+    std::optional<transport::task_group> callers;
     asio::io_context ioc(1);
     auto store = std::make_shared<server::store_executor>(db, 4);
     server::server_options so;
@@ -282,11 +289,16 @@ int run_server(const server_flags& f) {
               << bound.port() << " (tunnels at " << (tls ? "wss" : "ws") << "://…:" << bound.port() << f.ws_path << ")\n"
               << std::flush;
 
-    transport::spawn(ioc.get_executor(), accept_loop(acceptor, tunnels, admin, tls ? &*tls : nullptr), "accept loop");
+    server::connection_options conn_options;
+    conn_options.header_timeout = seconds(f.header_timeout);
+    callers.emplace(ioc.get_executor());
+    transport::spawn(ioc.get_executor(),
+                     accept_loop(acceptor, tunnels, admin, tls ? &*tls : nullptr, conn_options, *callers),
+                     "accept loop");
 
     // Shutdown is a sequence: stop accepting; sessions go away and finish their exchanges within
-    // --shutdown-grace; the request log is flushed (bounded); then the I/O stops. A second signal
-    // stops at once.
+    // --shutdown-grace; the caller connections left (idle keep-alive ones) are cancelled and joined
+    // (bounded); the request log is flushed (bounded); then the I/O stops. A second signal stops at once.
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     bool shutting_down = false;
     std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -305,14 +317,18 @@ int run_server(const server_flags& f) {
             signals.async_wait(on_signal);
             transport::spawn(
                 ioc.get_executor(),
-                [](asio::io_context& io, server::tunnel_server& t, std::shared_ptr<server::request_log_writer> w,
-                   std::chrono::milliseconds grace) -> awaitable<void> {
+                [](asio::io_context& io, server::tunnel_server& t, transport::task_group& callers,
+                   std::shared_ptr<server::request_log_writer> w, std::chrono::milliseconds grace) -> awaitable<void> {
                     using namespace asio::experimental::awaitable_operators;
                     co_await t.shutdown(grace);
+                    callers.cancel();
+                    asio::steady_timer join_deadline(io, std::chrono::seconds(2));
+                    co_await (callers.join() || join_deadline.async_wait(use_awaitable));
+                    if (callers.size() > 0) spdlog::warn("{} caller connections did not end in time", callers.size());
                     asio::steady_timer flush_deadline(io, std::chrono::seconds(5));
                     co_await (w->stop() || flush_deadline.async_wait(use_awaitable));
                     io.stop();
-                }(ioc, tunnels, log_writer, std::chrono::milliseconds(static_cast<std::int64_t>(f.shutdown_grace * 1000))),
+                }(ioc, tunnels, *callers, log_writer, std::chrono::milliseconds(static_cast<std::int64_t>(f.shutdown_grace * 1000))),
                 "shutdown");
         };
     signals.async_wait(on_signal);
@@ -359,6 +375,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--send-timeout", f->send_timeout,
                     "Seconds one write to a caller may take (a caller that stops reading loses its connection)")
         ->envname("TUNELY_SEND_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--header-timeout", f->header_timeout,
+                    "Seconds a caller has to send a complete request head after connecting or after its previous "
+                    "response; then its connection is closed")
+        ->envname("TUNELY_HEADER_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--max-streams-per-session", f->max_streams,
                     "Requests in flight per tunnel session; beyond them callers get 503")
         ->envname("TUNELY_MAX_STREAMS_PER_SESSION")->capture_default_str()->check(CLI::PositiveNumber);

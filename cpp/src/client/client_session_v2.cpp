@@ -4,45 +4,47 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <unordered_map>
 
 #include "client_session.hpp"
 #include "target_call.hpp"
+#include "tunely/core/error.hpp"
 #include "tunely/protocol/limits.hpp"
 #include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely/protocol/v2_errors.hpp"
 #include "tunely/transport/spawn.hpp"
+#include "tunely/transport/stream.hpp"
 
 namespace tunely::client {
 namespace {
 namespace v2 = protocol::v2;
 namespace beast = boost::beast;
-using protocol::v2_initial_window;
 using protocol::v2_max_data_payload;
 
+// A stream this client serves: the protocol's state (credit both ways, the
+// request body received) is transport::stream's; this adds the target
+// connection a RESET must abort.
 struct client_stream {
-    explicit client_stream(const executor& ex) : changed(ex), body_arrived(ex) {}
-    v2::stream_id id = 0;
-    std::deque<std::string> body;  // request body received, not yet written to the target
-    bool body_ended = false;
-    bool cancelled = false;  // reset by the server, or the session ended
-    std::int64_t send_credit = v2_initial_window;
-    std::int64_t receive_credit = v2_initial_window;
-    std::size_t unacknowledged = 0;
+    client_stream(const executor& ex, v2::stream_id id, std::weak_ptr<transport::outbox> out)
+        : flow(ex, id, std::move(out)) {}
+    transport::stream flow;
     beast::tcp_stream* target = nullptr;  // to abort the target call on cancel
-    // One waiter per notifier (a second wait() would cancel the first's): `changed` is what serve()
-    // waits on; an upgraded stream's target writer, which runs beside it, waits on `body_arrived`.
-    transport::notifier changed;
-    transport::notifier body_arrived;
 
+    v2::stream_id id() const noexcept { return flow.id(); }
+    // Reset by the server, or the session ended.
+    bool cancelled() const noexcept { return flow.aborted(); }
     void abort() {
-        cancelled = true;
+        flow.abort(make_error_code(error::stream_cancelled));
         if (target) target->cancel();
-        changed.notify();
-        body_arrived.notify();
     }
+};
+
+// The writer of an upgraded stream (tunnel → target), joined by the relay.
+struct writer_state {
+    explicit writer_state(const executor& ex) : finished(ex) {}
+    bool done = false;
+    transport::notifier finished;
 };
 
 // Clears client_stream::target when the frame that owns the target connection
@@ -86,12 +88,11 @@ protected:
 private:
     void handle(v2::open& f) {
         if (ended() || streams_.count(f.id)) return;
-        auto st = std::make_shared<client_stream>(channel_->get_executor());
-        st->id = f.id;
-        st->body_ended = f.end_stream;
-        if (!f.body.empty()) {  // the first request-body bytes came inline (BODY flag)
-            st->receive_credit -= static_cast<std::int64_t>(f.body.size());
-            st->body.push_back(std::move(f.body));
+        auto st = std::make_shared<client_stream>(get_executor(), f.id, outbox_ref());
+        // The first request-body bytes may come inline (BODY flag); END_STREAM: no body.
+        if (!st->flow.receive(std::move(f.body), f.end_stream)) {
+            outbox_.push_binary(v2::encode(v2::reset{f.id, v2::reset_code::flow_control, "request body beyond window"}));
+            return;
         }
         streams_.emplace(f.id, st);
         spawn_stream(serve(st, std::move(f)));
@@ -100,24 +101,14 @@ private:
     void handle(v2::data& f) {
         auto it = streams_.find(f.id);
         if (it == streams_.end()) return;
-        auto& st = *it->second;
-        auto n = static_cast<std::int64_t>(f.bytes.size());
-        if (n > st.receive_credit || st.body_ended) {
+        if (!it->second->flow.receive(std::move(f.bytes), f.end_stream))
             reset(f.id, v2::reset_code::flow_control, "request body beyond window");
-            return;
-        }
-        st.receive_credit -= n;
-        if (!f.bytes.empty()) st.body.push_back(std::move(f.bytes));
-        if (f.end_stream) st.body_ended = true;
-        st.changed.notify();
-        st.body_arrived.notify();
     }
 
     void handle(v2::window& f) {
         auto it = streams_.find(f.id);
         if (it == streams_.end()) return;
-        it->second->send_credit += f.increment;
-        it->second->changed.notify();
+        it->second->flow.grant(f.increment);
     }
 
     void handle(v2::reset& f) { abort_stream(f.id); }
@@ -156,37 +147,11 @@ private:
         st->abort();
     }
 
-    // Grants the server credit for request-body bytes written to the target.
-    void consumed(client_stream& st, std::size_t n) {
-        st.unacknowledged += n;
-        if (st.unacknowledged >= v2_initial_window / 2 && !st.cancelled) {
-            outbox_.push_binary(v2::encode(v2::window{st.id, static_cast<std::uint32_t>(st.unacknowledged)}));
-            st.receive_credit += static_cast<std::int64_t>(st.unacknowledged);
-            st.unacknowledged = 0;
-        }
-    }
-
-    // Sends response-body bytes as DATA frames, waiting for credit.
-    awaitable<bool> send_data(client_stream& st, std::string_view bytes, bool last) {
-        do {
-            while (st.send_credit <= 0 && !st.cancelled) co_await st.changed.wait();
-            // A server that grants credit and stops reading: the outbox, not memory, absorbs it.
-            co_await outbox_.wait_below(bulk_high_water);
-            if (st.cancelled) co_return false;
-            auto n = std::min({bytes.size(), v2_max_data_payload, static_cast<std::size_t>(st.send_credit)});
-            bool end = last && n == bytes.size();
-            st.send_credit -= static_cast<std::int64_t>(n);
-            outbox_.push_binary(v2::encode_data(st.id, bytes.substr(0, n), end));
-            bytes.remove_prefix(n);
-        } while (!bytes.empty());
-        co_return true;
-    }
-
     void fail(client_stream& st, error e, std::string message, request_summary& summary) {
-        if (st.cancelled) return;
+        if (st.cancelled()) return;
         summary.error = message;
         summary.status = http_status_hint(e);
-        reset(st.id, v2::to_reset_code(e), std::move(message));
+        reset(st.id(), v2::to_reset_code(e), std::move(message));
     }
 
     static std::string too_large_head(const header_list& fields) {
@@ -206,25 +171,22 @@ private:
     // Tunnel → target: the caller's bytes, credit granted as they are written;
     // the end of the request direction half-closes the target connection.
     awaitable<void> tunnel_to_target(std::shared_ptr<client_stream> st, std::shared_ptr<beast::tcp_stream> conn,
-                                     std::shared_ptr<bool> finished) {
+                                     std::shared_ptr<writer_state> writer) {
         auto self = shared_from_this();
-        while (!st->cancelled) {
-            while (st->body.empty() && !st->body_ended && !st->cancelled) co_await st->body_arrived.wait();
-            if (st->cancelled) break;
-            if (st->body.empty()) {  // body_ended
+        for (;;) {
+            auto next = co_await st->flow.received().next();
+            if (st->cancelled() || !next) break;
+            if (!*next) {  // the caller's direction ended
                 boost::system::error_code ignored;
                 conn->socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
                 break;
             }
-            std::string chunk = std::move(st->body.front());
-            st->body.pop_front();
-            auto [ec, n] = co_await asio::async_write(*conn, asio::buffer(chunk), as_tuple_awaitable);
-            (void)n;
+            auto [ec, n] = co_await asio::async_write(*conn, asio::buffer(**next), as_tuple_awaitable);
             if (ec) break;
-            consumed(*st, chunk.size());
+            st->flow.consumed(n);
         }
-        *finished = true;
-        st->changed.notify();
+        writer->done = true;
+        writer->finished.notify();
     }
 
     // After the target's 101: RESPONSE 101, then raw bytes both ways until the
@@ -234,35 +196,34 @@ private:
         std::shared_ptr<beast::tcp_stream> conn(std::move(owned));
         st->target = conn.get();  // a RESET aborts the relay's reads and writes
         target_guard guard{st};
-        outbox_.push_binary(v2::encode(v2::response{st->id, false, 101, std::move(fields), {}}));
-        auto writer_done = std::make_shared<bool>(false);
-        spawn_stream(tunnel_to_target(st, conn, writer_done));
+        outbox_.push_binary(v2::encode(v2::response{st->id(), false, 101, std::move(fields), {}}));
+        auto writer = std::make_shared<writer_state>(get_executor());
+        spawn_stream(tunnel_to_target(st, conn, writer));
         bool ok = true;
         if (buffer.size() > 0) {  // bytes the target sent right after its 101
             auto early = beast::buffers_to_string(buffer.data());
             buffer.consume(buffer.size());
-            ok = co_await send_data(*st, early, false);
+            ok = co_await st->flow.send(early, false);
         }
         // Not zero-filled: every byte is written by the read before it is used.
         auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
-        while (ok && !st->cancelled) {
+        while (ok && !st->cancelled()) {
             auto [ec, n] = co_await conn->async_read_some(asio::buffer(chunk.get(), v2_max_data_payload),
                                                          as_tuple_awaitable);
-            if (n > 0 && !co_await send_data(*st, std::string_view(chunk.get(), n), false)) break;
+            if (n > 0 && !co_await st->flow.send(std::string_view(chunk.get(), n), false)) break;
             if (ec == asio::error::eof) {
-                (void)co_await send_data(*st, {}, true);
+                (void)co_await st->flow.send({}, true);
                 break;
             }
             if (ec) {
-                if (!st->cancelled) reset(st->id, v2::reset_code::target_error, "Target connection broken: " + ec.message());
+                if (!st->cancelled()) reset(st->id(), v2::reset_code::target_error, "Target connection broken: " + ec.message());
                 break;
             }
         }
         // The target side is over: nothing the caller still sends can be delivered.
-        st->cancelled = true;
+        st->flow.abort(make_error_code(error::stream_cancelled));
         conn->cancel();
-        st->body_arrived.notify();
-        while (!*writer_done) co_await st->changed.wait();
+        while (!writer->done) co_await writer->finished.wait();
         st->target = nullptr;
     }
 
@@ -277,9 +238,9 @@ private:
             escaped = e.what();
         }
         if (escaped.empty()) co_return;
-        spdlog::error("stream {}: {}", st->id, escaped);
-        if (!st->cancelled) reset(st->id, v2::reset_code::internal, "Tunnel client error");
-        forget(st->id);
+        spdlog::error("stream {}: {}", st->id(), escaped);
+        if (!st->cancelled()) reset(st->id(), v2::reset_code::internal, "Tunnel client error");
+        forget(st->id());
     }
 
     awaitable<void> serve_stream(std::shared_ptr<client_stream> st, v2::open f) {
@@ -288,7 +249,7 @@ private:
         auto done = [&] {
             summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - started);
-            forget(st->id);
+            forget(st->id());
             report(summary);
         };
         auto timeout = f.timeout_ms ? std::chrono::milliseconds(f.timeout_ms) : options_.default_request_timeout;
@@ -300,7 +261,7 @@ private:
             co_return;
         }
         auto conn = std::move(*acquired);
-        if (st->cancelled) {
+        if (st->cancelled()) {
             done();
             co_return;
         }
@@ -325,15 +286,12 @@ private:
         (void)hn;
         boost::system::error_code ec = hec;
         if (!ec && has_body) {
+            auto& received = st->flow.received();
             for (;;) {
-                while (st->body.empty() && !st->body_ended && !st->cancelled) co_await st->changed.wait();
-                if (st->cancelled) break;
-                std::string chunk;
-                if (!st->body.empty()) {
-                    chunk = std::move(st->body.front());
-                    st->body.pop_front();
-                }
-                bool last = st->body.empty() && st->body_ended;
+                auto next = co_await received.next();
+                if (st->cancelled() || !next) break;
+                std::string chunk = *next ? std::move(**next) : std::string();
+                bool last = !*next || (received.ended() && received.empty());
                 req.body().data = chunk.empty() ? nullptr : chunk.data();
                 req.body().size = chunk.size();
                 req.body().more = !last;
@@ -344,11 +302,11 @@ private:
                     ec = wec;
                     break;
                 }
-                consumed(*st, chunk.size());
+                st->flow.consumed(chunk.size());
                 if (last) break;
             }
         }
-        if (st->cancelled) {
+        if (st->cancelled()) {
             done();
             co_return;
         }
@@ -366,7 +324,7 @@ private:
         auto [rec, rn] = co_await http::async_read_header(*conn, buffer, parser, as_tuple_awaitable);
         (void)rn;
         conn->expires_never();
-        if (rec || st->cancelled) {
+        if (rec || st->cancelled()) {
             if (rec == beast::error::timeout) fail(*st, error::target_timeout, "Target service timeout", summary);
             else fail(*st, error::target_error, "Target service error: " + rec.message(), summary);
             done();
@@ -405,15 +363,15 @@ private:
             boost::system::error_code fec;
             buffer.consume(parser.put(buffer.data(), fec));
             if (fec == http::error::need_buffer || fec == http::error::need_more) fec = {};
-            if (fec || st->cancelled) {
-                if (!st->cancelled) fail(*st, error::target_error, "Target response broken: " + fec.message(), summary);
+            if (fec || st->cancelled()) {
+                if (!st->cancelled()) fail(*st, error::target_error, "Target response broken: " + fec.message(), summary);
                 done();
                 co_return;
             }
             first.assign(chunk.get(), v2_max_data_payload - res.body().size);
-            st->send_credit -= static_cast<std::int64_t>(first.size());
+            st->flow.spend(first.size());
         }
-        v2::response head{st->id, parser.is_done(), static_cast<std::uint16_t>(res.result_int()),
+        v2::response head{st->id(), parser.is_done(), static_cast<std::uint16_t>(res.result_int()),
                           response_fields(res.base()), std::move(first)};
         if (!v2::head_fits(head.headers)) {  // the server gets 502 for this one request; we go on
             fail(*st, error::target_error, too_large_head(head.headers), summary);
@@ -431,8 +389,8 @@ private:
             (void)bn;
             conn->expires_never();  // the wait for credit below is the caller's pace, not the target's
             if (bec == http::error::need_buffer) bec = {};
-            if (bec || st->cancelled) {
-                if (!st->cancelled)
+            if (bec || st->cancelled()) {
+                if (!st->cancelled())
                     fail(*st, error::target_error,
                          bec == beast::error::timeout ? "Target response stalled" : "Target response broken: " + bec.message(),
                          summary);
@@ -440,13 +398,13 @@ private:
                 break;
             }
             auto got = v2_max_data_payload - res.body().size;
-            if (!co_await send_data(*st, std::string_view(chunk.get(), got), parser.is_done())) {
+            if (!co_await st->flow.send(std::string_view(chunk.get(), got), parser.is_done())) {
                 ok = false;
                 break;
             }
         }
         st->target = nullptr;
-        if (ok && parser.keep_alive() && !st->cancelled && upgrade.empty()) pool_->release(std::move(conn));
+        if (ok && parser.keep_alive() && !st->cancelled() && upgrade.empty()) pool_->release(std::move(conn));
         done();
     }
 

@@ -4,13 +4,12 @@
 
 namespace tunely::server {
 
-exchange::exchange(const executor& ex, std::weak_ptr<exchange_sink> sink, request_head head)
-    : credit_changed(ex), request_(std::move(head)), sink_(std::move(sink)), changed_(ex) {}
+exchange::exchange(const executor& ex, request_head head) : request_(std::move(head)), head_changed_(ex) {}
 
 awaitable<result<response_head>> exchange::read_head(std::chrono::steady_clock::time_point deadline) {
     auto self = shared_from_this();  // the session may drop its reference meanwhile
     while (!head_ && !failed_) {
-        if (!co_await changed_.wait_until(deadline) && !head_ && !failed_) {
+        if (!co_await head_changed_.wait_until(deadline) && !head_ && !failed_) {
             cancel(make_error_code(error::request_timeout));
             co_return make_error_code(error::request_timeout);
         }
@@ -24,27 +23,20 @@ awaitable<result<response_head>> exchange::read_head(std::chrono::steady_clock::
 
 awaitable<result<std::optional<std::string>>> exchange::read_body() {
     auto self = shared_from_this();
-    while (body_.empty() && !ended_ && !failed_) co_await changed_.wait();
-    if (!body_.empty()) {
-        std::string chunk = std::move(body_.front());
-        body_.pop_front();
-        buffered_bytes_ -= chunk.size();
-        bytes_out += static_cast<std::int64_t>(chunk.size());
-        if (auto sink = sink_.lock()) sink->consumed(*this, chunk.size());
-        co_return std::optional<std::string>(std::move(chunk));
+    auto chunk = co_await response_body().next();
+    if (chunk && *chunk) {
+        bytes_out += static_cast<std::int64_t>((*chunk)->size());
+        on_read((*chunk)->size());
     }
-    if (ended_) co_return std::optional<std::string>();
-    co_return error_;
+    co_return chunk;
 }
 
 awaitable<std::error_code> exchange::write_body(std::string_view bytes) {
     auto self = shared_from_this();
     if (failed_) co_return error_;
     if (bytes.empty()) co_return std::error_code();
-    auto sink = sink_.lock();
-    if (!sink) co_return make_error_code(error::tunnel_disconnected);
     bytes_in += static_cast<std::int64_t>(bytes.size());
-    co_return co_await sink->send_body(*this, bytes, false);
+    co_return co_await send(bytes, false);
 }
 
 awaitable<std::error_code> exchange::finish_body() {
@@ -52,41 +44,29 @@ awaitable<std::error_code> exchange::finish_body() {
     if (failed_) co_return error_;
     if (request_finished_) co_return std::error_code();
     request_finished_ = true;
-    auto sink = sink_.lock();
-    if (!sink) co_return make_error_code(error::tunnel_disconnected);
-    co_return co_await sink->send_body(*this, {}, true);
+    co_return co_await send({}, true);
 }
 
 void exchange::cancel(std::error_code reason) {
     if (finished()) return;
     fail(reason);
-    if (auto sink = sink_.lock()) sink->cancel(*this, reason);
+    on_cancel(reason);
 }
 
 void exchange::deliver_head(response_head head) {
-    if (finished() || head_delivered()) return;
+    if (failed_ || head_delivered()) return;  // body bytes may be queued (and ended) before the head
     bool has_body = head.has_body;
     head_ = std::move(head);
-    if (!has_body) ended_ = true;
-    changed_.notify();
-}
-
-void exchange::deliver_body(std::string bytes, bool last) {
-    if (finished()) return;
-    if (!bytes.empty()) {
-        buffered_bytes_ += bytes.size();
-        body_.push_back(std::move(bytes));
-    }
-    if (last) ended_ = true;
-    changed_.notify();
+    if (!has_body) response_body().push({}, true);
+    head_changed_.notify();
 }
 
 void exchange::fail(std::error_code reason) {
     if (finished()) return;
     failed_ = true;
     error_ = reason;
-    changed_.notify();
-    credit_changed.notify();
+    head_changed_.notify();
+    on_failed(reason);
 }
 
 }  // namespace tunely::server

@@ -63,13 +63,17 @@ void set_send_deadline(asio::ip::tcp::socket& socket, std::chrono::milliseconds 
 template <class Stream>
 awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_handler fallback,
                                  connection_options options) {
+    // Cancellation (the accept loop's task_group, at shutdown) ends the operation in progress with
+    // operation_aborted, which every step handles; nothing throws for it, so the joins below (the
+    // ingress upload) still run before this frame unwinds.
+    co_await asio::this_coro::throw_if_cancelled(false);
     set_send_deadline(beast::get_lowest_layer(stream).socket(), server.options().send_timeout);
     beast::flat_buffer buffer;
     for (;;) {
         header_parser parser;
         parser.header_limit(static_cast<std::uint32_t>(server.options().max_header_bytes));
         parser.body_limit(boost::none);
-        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+        beast::get_lowest_layer(stream).expires_after(options.header_timeout);  // the whole head, not per read
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple_awaitable);
         (void)n;
         beast::get_lowest_layer(stream).expires_never();
@@ -78,7 +82,8 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
             break;
         }
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
+            ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated ||
+            ec == asio::error::operation_aborted)
             break;
         if (ec) {
             co_await write_error(stream, 400, "Bad request: " + ec.message(), false);
@@ -124,8 +129,12 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
 
         http::request_parser<http::string_body> full(std::move(parser));
         full.body_limit(options.max_fallback_body);
+        // The admin body is small: the head's deadline covers it too (a caller promising a body and
+        // sending part of it holds the connection no longer than a slow head).
+        beast::get_lowest_layer(stream).expires_after(options.header_timeout);
         auto [rec, rn] = co_await http::async_read(stream, buffer, full, as_tuple_awaitable);
         (void)rn;
+        beast::get_lowest_layer(stream).expires_never();
         if (rec == http::error::body_limit) {
             co_await write_error(stream, 413, "Request body too large", false);
             break;

@@ -14,7 +14,7 @@
 
 namespace tunely::server {
 
-class session : public transport::connection, public exchange_sink {
+class session : public transport::connection {
 public:
     session(std::shared_ptr<transport::ws_channel> channel, session_info info, const server_options& options);
 
@@ -38,7 +38,6 @@ public:
 protected:
     virtual void fail_all(std::error_code reason) = 0;
     void on_ended() override;
-    std::weak_ptr<exchange_sink> sink() { return std::static_pointer_cast<session>(shared_from_this()); }
 
     session_info info_;
     const server_options& options_;

@@ -33,9 +33,28 @@ header_list request_fields_for_v1(const header_list& fields) {
     return out;
 }
 
-struct pending {
-    std::shared_ptr<exchange> x;
-    std::string body;  // request body, buffered: 1.1 sends it whole
+class session_v1;
+
+// An exchange over protocol 1.1: the handle knows its request id; the request
+// body is buffered here (1.1 sends it whole, in one `request` frame).
+class exchange_v1 final : public exchange {
+public:
+    exchange_v1(const executor& ex, request_head head, std::string id, std::weak_ptr<session_v1> owner)
+        : exchange(ex, std::move(head)), id_(std::move(id)), owner_(std::move(owner)), body_(ex) {}
+
+    const std::string& id() const noexcept { return id_; }
+
+protected:
+    transport::body_queue& response_body() noexcept override { return body_; }
+    awaitable<std::error_code> send(std::string_view bytes, bool last) override;
+    void on_cancel(std::error_code reason) override;
+
+private:
+    friend class session_v1;
+    std::string id_;
+    std::weak_ptr<session_v1> owner_;
+    std::string request_body_;
+    transport::body_queue body_;
 };
 
 class session_v1 final : public session {
@@ -47,10 +66,9 @@ public:
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade) return make_error_code(error::upgrade_not_supported);  // 1.1 has no way to carry one
         if (pending_.size() >= options_.max_streams_per_session) return make_error_code(error::too_many_streams);
-        auto id = generate_uuid();
-        auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
-        ids_[x.get()] = id;
-        pending_.emplace(id, pending{x, {}});
+        auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
+                                               std::static_pointer_cast<session_v1>(shared_from_this()));
+        pending_.emplace(x->id(), x);
         ++info_.requests;
         return x;
     }
@@ -63,20 +81,20 @@ public:
         close_if_drained();
     }
 
-    awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
-        auto* p = find(x);
-        if (!p) co_return make_error_code(error::tunnel_disconnected);
-        if (p->body.size() + bytes.size() > options_.v1_max_body)
+    // Sends the whole request once its body is complete.
+    awaitable<std::error_code> send_request(exchange_v1& x, std::string_view bytes, bool last) {
+        if (!pending_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
+        if (x.request_body_.size() + bytes.size() > options_.v1_max_body)
             co_return make_error_code(error::body_too_large);
-        p->body.append(bytes);
+        x.request_body_.append(bytes);
         if (!last) co_return std::error_code();
-        if (!is_valid_utf8(p->body)) co_return make_error_code(error::body_not_utf8);
+        if (!is_valid_utf8(x.request_body_)) co_return make_error_code(error::body_not_utf8);
         v1::request req;
-        req.id = ids_[&x];
+        req.id = x.id();
         req.method = x.request().method;
         req.path = x.request().target;
         req.headers = request_fields_for_v1(x.request().headers);
-        if (!p->body.empty()) req.body = std::move(p->body);
+        if (!x.request_body_.empty()) req.body = std::move(x.request_body_);
         auto timeout = x.request().timeout.count() > 0 ? x.request().timeout : options_.request_timeout;
         req.timeout = static_cast<double>(timeout.count()) / 1000.0;
         auto frame = v1::encode(req);
@@ -84,22 +102,14 @@ public:
         // A client that stopped reading holds requests back here, not in the outbox.
         auto self = shared_from_this();
         co_await outbox_.wait_below(bulk_high_water);
-        if (!find(x)) co_return make_error_code(error::tunnel_disconnected);
+        if (!pending_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
         info_.bytes_in += static_cast<std::int64_t>(req.body ? req.body->size() : 0);
         outbox_.push_text(std::move(frame));
         co_return std::error_code();
     }
 
-    void consumed(exchange&, std::size_t) override {}
-
-    void cancel(exchange& x, std::error_code) override {
-        // 1.1 has no cancel message: forget the id so a late reply is dropped.
-        if (auto it = ids_.find(&x); it != ids_.end()) {
-            pending_.erase(it->second);
-            ids_.erase(it);
-        }
-        close_if_drained();
-    }
+    // 1.1 has no cancel message: forget the id so a late reply is dropped.
+    void cancel(const std::string& id) { finish(id); }
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
@@ -120,8 +130,7 @@ protected:
     void fail_all(std::error_code reason) override {
         auto all = std::move(pending_);
         pending_.clear();
-        ids_.clear();
-        for (auto& [id, p] : all) p.x->fail(reason);
+        for (auto& [id, x] : all) x->fail(reason);
     }
 
 private:
@@ -137,19 +146,8 @@ private:
         return false;
     }
 
-    pending* find(exchange& x) {
-        auto it = ids_.find(&x);
-        if (it == ids_.end()) return nullptr;
-        auto p = pending_.find(it->second);
-        return p == pending_.end() ? nullptr : &p->second;
-    }
-
     void finish(const std::string& id) {
-        auto it = pending_.find(id);
-        if (it == pending_.end()) return;
-        ids_.erase(it->second.x.get());
-        pending_.erase(it);
-        close_if_drained();
+        if (pending_.erase(id)) close_if_drained();
     }
 
     void close_if_drained() {
@@ -159,7 +157,7 @@ private:
     void handle(v1::response& m) {
         auto it = pending_.find(m.id);
         if (it == pending_.end()) return;  // unknown or another session's id: ignored
-        auto x = it->second.x;
+        auto x = it->second;
         finish(m.id);
         response_head head;
         head.status = static_cast<unsigned>(m.status);
@@ -190,7 +188,7 @@ private:
         head.headers = std::move(m.headers);
         head.headers.erase("content-length");
         head.headers.erase("transfer-encoding");
-        auto x = it->second.x;
+        auto x = it->second;
         if (!accept_head(*x, head, m.id)) {
             finish(m.id);
             return;
@@ -201,7 +199,7 @@ private:
     void handle(v1::stream_chunk& m) {
         auto it = pending_.find(m.id);
         if (it == pending_.end()) return;
-        auto x = it->second.x;
+        auto x = it->second;
         if (!x->head_delivered()) {
             spdlog::warn("session {}: stream_chunk before stream_start for {} {}", info_.domain,
                          x->request().method, x->request().target);
@@ -226,7 +224,7 @@ private:
     void handle(v1::stream_end& m) {
         auto it = pending_.find(m.id);
         if (it == pending_.end()) return;
-        auto x = it->second.x;
+        auto x = it->second;
         finish(m.id);
         if (m.error) x->fail(make_error_code(error::target_error));
         else x->deliver_body({}, true);
@@ -240,10 +238,20 @@ private:
         spdlog::debug("session {}: ignored unexpected '{}' frame", info_.domain, v1::type_name(m));
     }
 
-    std::unordered_map<std::string, pending> pending_;
-    std::unordered_map<const exchange*, std::string> ids_;
+    std::unordered_map<std::string, std::shared_ptr<exchange_v1>> pending_;
     bool draining_ = false;
 };
+
+awaitable<std::error_code> exchange_v1::send(std::string_view bytes, bool last) {
+    auto self = shared_from_this();
+    auto owner = owner_.lock();
+    if (!owner) co_return make_error_code(error::tunnel_disconnected);
+    co_return co_await owner->send_request(*this, bytes, last);
+}
+
+void exchange_v1::on_cancel(std::error_code) {
+    if (auto owner = owner_.lock()) owner->cancel(id_);
+}
 
 }  // namespace
 

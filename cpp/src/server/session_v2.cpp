@@ -12,12 +12,36 @@
 #include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely/protocol/v2_errors.hpp"
+#include "tunely/transport/stream.hpp"
 
 namespace tunely::server {
 namespace {
 namespace v2 = protocol::v2;
 using protocol::v2_initial_window;
-using protocol::v2_max_data_payload;
+
+class session_v2;
+
+// An exchange over protocol 2: the handle knows its stream, whose flow control
+// is transport::stream's; it reaches the session only through a weak_ptr.
+class exchange_v2 final : public exchange {
+public:
+    exchange_v2(const executor& ex, request_head head, std::shared_ptr<transport::stream> st,
+                std::weak_ptr<session_v2> owner)
+        : exchange(ex, std::move(head)), stream_(std::move(st)), owner_(std::move(owner)) {}
+
+    transport::stream& stream() noexcept { return *stream_; }
+
+protected:
+    transport::body_queue& response_body() noexcept override { return stream_->received(); }
+    awaitable<std::error_code> send(std::string_view bytes, bool last) override;
+    void on_read(std::size_t n) override { stream_->consumed(n); }
+    void on_cancel(std::error_code reason) override;
+    void on_failed(std::error_code reason) override { stream_->abort(reason); }
+
+private:
+    std::shared_ptr<transport::stream> stream_;
+    std::weak_ptr<session_v2> owner_;
+};
 
 class session_v2 final : public session {
 public:
@@ -45,11 +69,11 @@ public:
         f.headers = head.headers;
         if (!v2::head_fits(f.headers, f.target.size())) return make_error_code(error::headers_too_large);
         auto bytes = v2::encode(f);
-        auto x = std::make_shared<exchange>(get_executor(), sink(), std::move(head));
-        x->send_credit = v2_initial_window;
-        x->receive_credit = v2_initial_window;
+        auto ex = get_executor();
+        auto x = std::make_shared<exchange_v2>(ex, std::move(head),
+                                               std::make_shared<transport::stream>(ex, id, outbox_ref()),
+                                               std::static_pointer_cast<session_v2>(shared_from_this()));
         streams_.emplace(id, x);
-        ids_.emplace(x.get(), id);
         ++info_.requests;
         outbox_.push_binary(std::move(bytes));
         return x;
@@ -59,49 +83,17 @@ public:
 
     void go_away() override { drain("server shutting down"); }
 
-    awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) override {
-        auto self = shared_from_this();  // keeps the session while this waits for credit
-        if (!x.request().has_body) co_return std::error_code();
-        do {
-            auto id = id_of(x);
-            if (!id) co_return finished_error(x);
-            while (x.send_credit <= 0 && !x.finished() && id_of(x)) co_await x.credit_changed.wait();
-            // A client may grant credit and stop reading: the outbox, not memory, absorbs it.
-            co_await outbox_.wait_below(bulk_high_water);
-            id = id_of(x);
-            if (!id || x.finished()) co_return finished_error(x);
-            auto n = std::min({bytes.size(), v2_max_data_payload,
-                               static_cast<std::size_t>(x.send_credit)});
-            bool end = last && n == bytes.size();
-            x.send_credit -= static_cast<std::int64_t>(n);
-            info_.bytes_in += static_cast<std::int64_t>(n);
-            outbox_.push_binary(v2::encode_data(*id, bytes.substr(0, n), end));
-            bytes.remove_prefix(n);
-        } while (!bytes.empty());
-        co_return std::error_code();
-    }
-
-    void consumed(exchange& x, std::size_t n) override {
-        auto id = id_of(x);
-        if (!id) return;
-        x.unacknowledged += n;
-        // Grant credit in batches of half a window so WINDOW frames stay rare.
-        if (x.unacknowledged >= v2_initial_window / 2) {
-            outbox_.push_binary(v2::encode(v2::window{*id, static_cast<std::uint32_t>(x.unacknowledged)}));
-            x.receive_credit += static_cast<std::int64_t>(x.unacknowledged);
-            x.unacknowledged = 0;
-        }
-    }
-
-    void cancel(exchange& x, std::error_code reason) override {
-        auto id = id_of(x);
-        if (!id) return;
+    // The ingress gave up on stream `id`: RESET tells the client.
+    void cancel(v2::stream_id id, std::error_code reason) {
+        if (!streams_.count(id)) return;
         auto code = reason.category() == error_category()
                         ? v2::to_reset_code(static_cast<error>(reason.value()))
                         : v2::reset_code::cancel;
-        outbox_.push_binary(v2::encode(v2::reset{*id, code, reason.message()}));
-        forget(*id);
+        outbox_.push_binary(v2::encode(v2::reset{id, code, reason.message()}));
+        forget(id);
     }
+
+    void count_sent(std::size_t n) { info_.bytes_in += static_cast<std::int64_t>(n); }
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
@@ -130,101 +122,83 @@ protected:
     void fail_all(std::error_code reason) override {
         auto all = std::move(streams_);
         streams_.clear();
-        ids_.clear();
         for (auto& [id, x] : all) {
             x->fail(reason);
-            x->credit_changed.notify();
+            x->stream().abort(reason);  // also when the response had ended: a request upload stops
         }
     }
 
 private:
-    std::optional<v2::stream_id> id_of(const exchange& x) const {
-        auto it = ids_.find(&x);
-        if (it == ids_.end()) return std::nullopt;
-        return it->second;
-    }
-
-    static std::error_code finished_error(const exchange& x) {
-        return x.finished() && !x.head_delivered() ? make_error_code(error::tunnel_disconnected)
-                                                   : make_error_code(error::stream_cancelled);
-    }
-
-    std::shared_ptr<exchange> find(v2::stream_id id) {
+    std::shared_ptr<exchange_v2> find(v2::stream_id id) {
         auto it = streams_.find(id);
         return it == streams_.end() ? nullptr : it->second;
     }
 
+    // Drops the stream from the table (its exchange has ended or failed before this).
     void forget(v2::stream_id id) {
-        auto it = streams_.find(id);
-        if (it == streams_.end()) return;
-        ids_.erase(it->second.get());
-        it->second->credit_changed.notify();
-        streams_.erase(it);
+        streams_.erase(id);
         close_if_drained();
+    }
+
+    // The client ended its response (END_STREAM): the stream is done; a request
+    // body still being sent stops.
+    void finish(exchange_v2& x) {
+        x.stream().abort(make_error_code(error::stream_cancelled));  // the body ended: readers still get it all
+        forget(x.stream().id());
+    }
+
+    // The peer's body bytes: the stream checks them against the credit we granted.
+    bool receive(exchange_v2& x, std::string bytes, bool end) {
+        auto n = static_cast<std::int64_t>(bytes.size());
+        if (!x.stream().receive(std::move(bytes), end)) {
+            x.fail(make_error_code(error::flow_control_violation));
+            reset(x.stream().id(), v2::reset_code::flow_control, "window exceeded");
+            return false;
+        }
+        info_.bytes_out += n;
+        return true;
     }
 
     void handle(v2::response& f) {
         auto x = find(f.id);
         if (!x) return;  // unknown, finished or another session's stream: ignored
         if (x->head_delivered()) return reject(f.id, "second RESPONSE on the stream");
-        auto n = static_cast<std::int64_t>(f.body.size());
-        if (n > x->receive_credit) {
-            reset(f.id, v2::reset_code::flow_control, "window exceeded");
-            x->fail(make_error_code(error::flow_control_violation));
-            return;
-        }
-        const bool has_body = !f.end_stream || n > 0;
+        const bool has_body = !f.end_stream || !f.body.empty();
         response_head head{f.status, std::move(f.headers), has_body};
         std::string why;
         switch (check_response_head(head, x->request(), why)) {
         case head_verdict::invalid: return reject(f.id, why);
         case head_verdict::interim:
             // 1xx: not the answer. The caller got its own 100 Continue if it asked for one.
-            if (f.end_stream || n > 0) return reject(f.id, "interim response with END_STREAM or a body");
+            if (f.end_stream || !f.body.empty()) return reject(f.id, "interim response with END_STREAM or a body");
             return;
         case head_verdict::final_response: break;
         }
+        // The inline body first: a window violation fails the exchange before its head is out.
+        if (has_body && !receive(*x, std::move(f.body), f.end_stream)) return;
         x->deliver_head(std::move(head));
-        if (n > 0) {
-            x->receive_credit -= n;
-            info_.bytes_out += n;
-            x->deliver_body(std::move(f.body), f.end_stream);
-        }
-        if (f.end_stream) forget(f.id);
+        if (f.end_stream) finish(*x);
     }
 
     void handle(v2::data& f) {
         auto x = find(f.id);
         if (!x) return;
         if (!x->head_delivered()) {
-            reset(f.id, v2::reset_code::protocol_error, "DATA before RESPONSE");
             x->fail(make_error_code(error::target_error));
-            return;
+            return reset(f.id, v2::reset_code::protocol_error, "DATA before RESPONSE");
         }
-        auto n = static_cast<std::int64_t>(f.bytes.size());
-        if (n > x->receive_credit) {
-            reset(f.id, v2::reset_code::flow_control, "window exceeded");
-            x->fail(make_error_code(error::flow_control_violation));
-            return;
-        }
-        x->receive_credit -= n;
-        info_.bytes_out += n;
-        x->deliver_body(std::move(f.bytes), f.end_stream);
-        if (f.end_stream) forget(f.id);
+        if (receive(*x, std::move(f.bytes), f.end_stream) && f.end_stream) finish(*x);
     }
 
     void handle(v2::window& f) {
-        auto x = find(f.id);
-        if (!x) return;
-        x->send_credit += f.increment;
-        x->credit_changed.notify();
+        if (auto x = find(f.id)) x->stream().grant(f.increment);
     }
 
     void handle(v2::reset& f) {
         auto x = find(f.id);
         if (!x) return;
-        forget(f.id);
         x->fail(make_error_code(v2::to_error(f.code)));
+        forget(f.id);
     }
 
     void handle(v2::ping& f) { outbox_.push_binary(v2::encode(v2::pong{f.opaque})); }
@@ -251,8 +225,8 @@ private:
         if (!x) return;
         spdlog::warn("session {}: stream {} ({} {}): invalid response: {}", info_.domain, id, x->request().method,
                      x->request().target, why);
-        reset(id, v2::reset_code::protocol_error, why.substr(0, protocol::v2_max_reset_message));
         x->fail(make_error_code(error::invalid_response));
+        reset(id, v2::reset_code::protocol_error, why.substr(0, protocol::v2_max_reset_message));
     }
 
     // No new streams; GOAWAY tells the client, which reconnects; the session closes once the
@@ -274,13 +248,27 @@ private:
         return next_id_ > 1 ? static_cast<v2::stream_id>(std::min<std::uint64_t>(next_id_ - 2, last_stream_id)) : 0;
     }
 
-    std::unordered_map<v2::stream_id, std::shared_ptr<exchange>> streams_;
-    std::unordered_map<const exchange*, v2::stream_id> ids_;
+    std::unordered_map<v2::stream_id, std::shared_ptr<exchange_v2>> streams_;
     static constexpr std::uint64_t last_stream_id = UINT32_MAX;
     std::uint64_t next_id_ = options_.first_stream_id | 1;  // server-opened ids are odd
     std::uint64_t ping_counter_ = 0;
     bool draining_ = false;
 };
+
+awaitable<std::error_code> exchange_v2::send(std::string_view bytes, bool last) {
+    if (!request().has_body) co_return std::error_code();
+    auto self = shared_from_this();
+    if (!co_await stream_->send(bytes, last)) {
+        if (auto why = failure()) co_return why;
+        co_return make_error_code(error::stream_cancelled);  // the response ended first
+    }
+    if (auto owner = owner_.lock()) owner->count_sent(bytes.size());
+    co_return std::error_code();
+}
+
+void exchange_v2::on_cancel(std::error_code reason) {
+    if (auto owner = owner_.lock()) owner->cancel(stream_->id(), reason);
+}
 
 }  // namespace
 

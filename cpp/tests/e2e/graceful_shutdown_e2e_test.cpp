@@ -100,5 +100,32 @@ TEST(graceful_shutdown_limits, past_the_grace_sessions_close_and_a_second_signal
     (void)slow2.get();
 }
 
+// Caller connections are children of the accept loop: at shutdown, the idle keep-alive ones and
+// one stuck halfway through a head are cancelled and joined (the server says so when one does not
+// end in time), long before their --header-timeout.
+TEST(graceful_shutdown_limits, idle_caller_connections_are_cancelled_and_joined) {
+    test_target target;
+    tunely_server_process server({"--shutdown-grace", "5", "--header-timeout", "600"});
+    auto client = start_client(server, server.create_tunnel("idle"), target.url());
+    ASSERT_TRUE(server.wait_connected("idle")) << client->output();
+    hostile::raw_connection kept(server.port()), half(server.port());
+    kept.write("GET /t/idle/echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto first = kept.read_response();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->result_int(), 200u);
+    half.write("GET /t/idle/echo HTTP/1.1\r\nHo");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both connections wait in the server
+
+    const auto signalled = std::chrono::steady_clock::now();
+    server.process().signal(SIGTERM);
+    EXPECT_TRUE(kept.wait_closed(std::chrono::seconds(10)));
+    EXPECT_TRUE(half.wait_closed(std::chrono::seconds(10)));
+    auto code = server.process().wait_exit(std::chrono::seconds(10));
+    ASSERT_TRUE(code.has_value()) << server.process().output();
+    EXPECT_EQ(*code, 0);
+    EXPECT_EQ(server.process().output().find("did not end in time"), std::string::npos) << server.process().output();
+    EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(5)) << "not held by the idle callers";
+}
+
 }  // namespace
 }  // namespace tunely::test

@@ -24,45 +24,6 @@ using namespace hostile;
 
 constexpr std::size_t bound_kib = 64 * 1024;
 
-// Samples a process's RSS until stopped; keeps the peak.
-class rss_watch {
-public:
-    explicit rss_watch(pid_t pid) : pid_(pid), thread_([this] {
-        while (!stop_) {
-            peak_ = std::max<std::size_t>(peak_, rss_kib(pid_));
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }) {}
-    ~rss_watch() { finish(); }
-    std::size_t finish() {
-        stop_ = true;
-        if (thread_.joinable()) thread_.join();
-        return peak_;
-    }
-
-private:
-    pid_t pid_;
-    std::atomic<bool> stop_{false};
-    std::atomic<std::size_t> peak_{0};
-    std::thread thread_;
-};
-
-// A second tunnel with a real client and target: it must keep serving during an attack.
-struct bystander {
-    explicit bystander(tunely_server_process& server)
-        : client(start_client(server, server.create_tunnel("bystander"), target.url())) {
-        EXPECT_TRUE(server.wait_connected("bystander")) << client->output();
-    }
-    void expect_served(const tunely_server_process& server) const {
-        http_call c;
-        c.target = "/t/bystander/echo?during=attack";
-        auto r = http_request(server.port(), c);
-        EXPECT_EQ(r.status, 200u) << r.error;
-    }
-    test_target target;
-    std::unique_ptr<child_process> client;
-};
-
 // A caller that sends a request and never reads the answer.
 struct silent_caller {
     silent_caller(std::uint16_t port, const std::string& request) : socket(ioc) {

@@ -1,14 +1,18 @@
 #pragma once
 // One request/response exchange travelling through a session (a "stream" in the
-// protocol). The ingress side (or forward()) writes the request body and reads
-// the response; the session side delivers what the tunnel client sends.
+// protocol): a thin handle the ingress (or forward()) holds. It writes the
+// request body and reads the response; the session delivers what the tunnel
+// client sends. Each protocol's session makes its own kind (exchange_v1,
+// exchange_v2 in session_v1.cpp / session_v2.cpp), which knows its id and
+// holds only a weak_ptr to its session: a handle outliving its session fails
+// with tunnel_disconnected, it never reaches into a destroyed one.
 //
 // Not thread-safe: everything runs on the tunnel server's executor. At most one
 // coroutine reads (read_head/read_body) and one writes (write_body/finish_body)
-// at a time; the two may run concurrently (full duplex).
+// at a time; the two may run concurrently (full duplex). The coroutine that
+// awaits holds a shared_ptr to the exchange (the member functions take one).
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,28 +20,14 @@
 
 #include "tunely/core/result.hpp"
 #include "tunely/server/messages.hpp"
+#include "tunely/transport/body_queue.hpp"
 #include "tunely/transport/notifier.hpp"
 
 namespace tunely::server {
 
-class exchange;
-
-// What a session implements for its exchanges.
-class exchange_sink {
-public:
-    virtual ~exchange_sink() = default;
-    // Sends request-body bytes (may wait for flow-control credit); `last` ends
-    // the request body.
-    virtual awaitable<std::error_code> send_body(exchange& x, std::string_view bytes, bool last) = 0;
-    // The reader consumed `n` response-body bytes (protocol 2 grants credit).
-    virtual void consumed(exchange& x, std::size_t n) = 0;
-    // The ingress side gave up (caller left, deadline): tell the client.
-    virtual void cancel(exchange& x, std::error_code reason) = 0;
-};
-
 class exchange : public std::enable_shared_from_this<exchange> {
 public:
-    exchange(const executor& ex, std::weak_ptr<exchange_sink> sink, request_head head);
+    virtual ~exchange() = default;
 
     const request_head& request() const noexcept { return request_; }
 
@@ -50,41 +40,50 @@ public:
     awaitable<std::error_code> finish_body();
     // Abandons the exchange (idempotent); the client is told to stop.
     void cancel(std::error_code reason);
+    // Response-body bytes received and not read yet.
+    std::size_t buffered_bytes() noexcept { return response_body().buffered_bytes(); }
+    // The whole response body has arrived and been read.
+    bool body_complete() noexcept { return response_body().ended() && response_body().empty(); }
 
     // --- session side ---
     void deliver_head(response_head head);
-    void deliver_body(std::string bytes, bool last);
+    void deliver_body(std::string bytes, bool last) { response_body().push(std::move(bytes), last); }
     // Ends the exchange with an error (client reset, tunnel lost). Idempotent;
     // the first error wins. Errors after the response ended are ignored.
     void fail(std::error_code reason);
-    bool finished() const noexcept { return failed_ || ended_; }
+    bool finished() noexcept { return failed_ || response_body().ended(); }
     bool head_delivered() const noexcept { return head_.has_value() || head_taken_; }
-    std::size_t buffered_bytes() const noexcept { return buffered_bytes_; }
-    // The whole response body has arrived and been read.
-    bool body_complete() const noexcept { return ended_ && body_.empty(); }
 
     // Counters for the request log and the tunnel's totals.
     std::int64_t bytes_in = 0;   // request body bytes sent towards the client
     std::int64_t bytes_out = 0;  // response body bytes delivered to the reader
 
-    // Opaque per-session state (protocol 2 flow-control credit lives here).
-    std::int64_t send_credit = 0;
-    std::int64_t receive_credit = 0;
-    std::size_t unacknowledged = 0;
-    transport::notifier credit_changed;
+protected:
+    exchange(const executor& ex, request_head head);
+
+    // Where the response body is queued (exchange_v2: its stream's received bytes).
+    virtual transport::body_queue& response_body() noexcept = 0;
+    // Sends request-body bytes to the client (may wait: flow control, outbox
+    // room); `last` ends the request body. Runs only while the exchange has
+    // not failed.
+    virtual awaitable<std::error_code> send(std::string_view bytes, bool last) = 0;
+    // The reader took `n` response-body bytes (protocol 2 grants credit).
+    virtual void on_read(std::size_t) {}
+    // The ingress side gave up (caller left, deadline): tell the client, drop the id.
+    virtual void on_cancel(std::error_code reason) = 0;
+    // The exchange failed (however): wake what waits on the protocol's side.
+    virtual void on_failed(std::error_code reason) { response_body().fail(reason); }
+    // Why the exchange failed; empty while it has not.
+    std::error_code failure() const noexcept { return error_; }
 
 private:
     request_head request_;
-    std::weak_ptr<exchange_sink> sink_;
     std::optional<response_head> head_;
     bool head_taken_ = false;
-    std::deque<std::string> body_;
-    std::size_t buffered_bytes_ = 0;
-    bool ended_ = false;
     bool failed_ = false;
     bool request_finished_ = false;
     std::error_code error_;
-    transport::notifier changed_;
+    transport::notifier head_changed_;
 };
 
 }  // namespace tunely::server

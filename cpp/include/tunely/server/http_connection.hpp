@@ -20,7 +20,10 @@ using fallback_handler = std::function<awaitable<http_response>(http_request&)>;
 
 struct connection_options {
     std::size_t max_fallback_body = 1024 * 1024;  // admin API bodies (413 beyond)
-    std::chrono::seconds idle_timeout{60};       // keep-alive connection without a request
+    // A caller must deliver a complete request head within this after connecting or after
+    // its previous response (the keep-alive wait included), else its connection is closed
+    // without an answer: a caller dripping a head byte by byte holds a connection no longer.
+    std::chrono::milliseconds header_timeout{60'000};
 };
 
 awaitable<void> serve_http_connection(tunnel_server& server, boost::beast::tcp_stream stream,

@@ -41,10 +41,7 @@ public:
     void enable_batching() noexcept { outbox_.enable_batching(protocol::v2_max_frame_size); }
 
 protected:
-    // Producers of bulk data (DATA frames, whole 1.1 requests) wait until the
-    // outbox holds at most this much before they push: a peer that stops
-    // reading stops them instead of growing the queue.
-    static constexpr std::size_t bulk_high_water = 512 * 1024;
+    static constexpr std::size_t bulk_high_water = outbox::bulk_high_water;
 
     virtual void on_frame(std::string_view payload, bool text) = 0;
     virtual void send_ping() = 0;
@@ -53,6 +50,10 @@ protected:
     // After on_ended() and the writer's end: waits for the coroutines the subclass
     // spawned (run() returns only once they have ended: they may use the session).
     virtual awaitable<void> join_children() { co_return; }
+
+    // The outbox as a weak_ptr that, locked, keeps this connection alive (for
+    // streams, which must not own their session).
+    std::weak_ptr<outbox> outbox_ref() { return std::shared_ptr<outbox>(shared_from_this(), &outbox_); }
 
     std::shared_ptr<ws_channel> channel_;
     outbox outbox_;

@@ -29,6 +29,11 @@ struct outbox_limits {
 
 class outbox {
 public:
+    // Producers of bulk data (DATA frames, whole 1.1 requests) wait_below() this
+    // before they push: a peer that stops reading stops them instead of growing
+    // the queue.
+    static constexpr std::size_t bulk_high_water = 512 * 1024;
+
     explicit outbox(const executor& ex, outbox_limits limits = {}) : limits_(limits), wake_(ex), drained_(ex) {}
 
     void push_text(std::string text) { push({std::move(text), true}); }
