@@ -91,7 +91,9 @@ class Target:
     /compact     compact JSON with its exact Content-Length
     /gzip        a text body, gzip-encoded when the request's Accept-Encoding allows it
     /big?n=N     N bytes of text
-    anything else: 200 JSON echo {method, path, headers, body} plus x-target and set-cookie headers
+    anything else: 200 JSON echo {method, path, headers, body} plus x-target and set-cookie headers (the length of
+                   that JSON is recorded as the request's response_length)
+    A HEAD request gets the head only (with the Content-Length a GET would have had).
     """
 
     SSE_EVENTS = [f'data: {{"index": {i}}}\n\n' for i in range(3)]
@@ -129,7 +131,8 @@ class Target:
                     self.send_header("x-target", "interop")
                     self.send_header("content-length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
                 elif path == "/sse":
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")
@@ -146,7 +149,8 @@ class Target:
                     self.send_header("content-type", "application/json")
                     self.send_header("content-length", str(len(Target.COMPACT_JSON)))
                     self.end_headers()
-                    self.wfile.write(Target.COMPACT_JSON)
+                    if self.command != "HEAD":
+                        self.wfile.write(Target.COMPACT_JSON)
                 elif path == "/gzip":
                     payload = Target.GZIP_TEXT.encode()
                     self.send_response(200)
@@ -156,7 +160,8 @@ class Target:
                         self.send_header("content-encoding", "gzip")
                     self.send_header("content-length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
                 elif path == "/big":
                     n = int(self.path.split("n=")[1])
                     payload = (b"0123456789abcdef" * (n // 16 + 1))[:n]
@@ -164,7 +169,8 @@ class Target:
                     self.send_header("content-type", "text/plain")
                     self.send_header("content-length", str(n))
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
                 else:
                     payload = json.dumps({
                         "method": self.command,
@@ -172,6 +178,7 @@ class Target:
                         "headers": record["headers"],
                         "body": body.decode("utf-8", "replace"),
                     }).encode()
+                    record["response_length"] = len(payload)
                     self.send_response(200)
                     self.send_header("content-type", "application/json")
                     self.send_header("x-target", "interop")

@@ -57,21 +57,23 @@ def test_get_with_query(stack, target):
 
 
 def test_post_non_compact_json(stack, target):
-    # Spaces the original client's re-encoding removes: a forwarded Content-Length of the caller's body would be
-    # wrong for what the client sends (the old 500 at the target).
+    # Spaces the original client's re-encoding of a JSON `body` would remove: the body travels as a JSON string
+    # literal to this client (it announced capabilities, so it JSON-decodes `body`), which it decodes back to the
+    # exact text and sends as it is.
     sent = '{"a": 1,  "b": [1, 2],   "c": {"d": "caf\u00e9"}}'
     r = call("POST", f"{stack.base}/api/items?lang=en", sent.encode(), {"content-type": "application/json"})
     assert r.status == 200, r
     seen = target.last("/api/items")
     assert seen["method"] == "POST"
-    assert json.loads(seen["body"]) == json.loads(sent)
+    assert seen["body"] == sent.encode()
     assert int(seen["headers"]["content-length"]) == len(seen["body"])
     assert seen["headers"]["content-type"] == "application/json"
-    assert json.loads(r.json()["body"]) == json.loads(sent)
-    # the `request` frame as the client's on_request callback got it: the exact text, no length of the caller's
+    assert r.json()["body"] == sent
+    # the `request` frame as the client's on_request callback got it: a JSON string literal of the exact text,
+    # no length of the caller's
     frame = next(q for q in reversed(stack.client.requests) if q.path.startswith("/api/items"))
     assert frame.method == "POST" and frame.path == "/api/items?lang=en"
-    assert frame.body == sent
+    assert json.loads(frame.body) == sent
     assert "content-length" not in frame.headers and "host" not in frame.headers
     assert isinstance(frame.timeout, (int, float)) and frame.timeout > 0
 
@@ -85,11 +87,20 @@ def test_post_form_body_is_exact(stack, target):
     assert seen["headers"]["content-type"] == "application/x-www-form-urlencoded"
 
 
+def test_utf8_text_body_is_exact(stack, target):
+    sent = 'h\u00e9llo w\u00f6rld \u2713 \U0001f389\n\ttab "quoted" back\\slash \u2028 end'.encode()
+    r = call("POST", f"{stack.base}/utf8", sent, {"content-type": "text/plain; charset=utf-8"})
+    assert r.status == 200, r
+    seen = target.last("/utf8")
+    assert seen["body"] == sent
+    assert int(seen["headers"]["content-length"]) == len(sent)
+
+
 def test_put_and_delete(stack, target):
     r = call("PUT", f"{stack.base}/things/7", b'{"name": "seven"}', {"content-type": "application/json"})
     assert r.status == 200, r
     assert target.last("/things/7")["method"] == "PUT"
-    assert json.loads(target.last("/things/7")["body"]) == {"name": "seven"}
+    assert target.last("/things/7")["body"] == b'{"name": "seven"}'
     r = call("DELETE", f"{stack.base}/things/8")
     assert r.status == 200, r
     assert target.last("/things/8")["method"] == "DELETE"
@@ -140,8 +151,9 @@ def test_body_over_1mib_gets_413_and_the_session_survives(stack, target):
 
 
 def test_body_that_grows_over_1mib_when_json_escaped_gets_413(stack, target):
-    # 640 KiB of quotes and newlines: each byte becomes two in the `request` frame (\" and \n), so the frame is
-    # ~1.25 MiB, over the client's 1 MiB websocket limit (it would close the whole connection with 1009).
+    # 640 KiB of quotes and newlines: each byte becomes two in a JSON string (\" and \n), four in the `request`
+    # frame of this client (it gets the body as a JSON string literal, escaped once more), so the frame is
+    # ~2.5 MiB, over the client's 1 MiB websocket limit (it would close the whole connection with 1009).
     body = b'"\n' * (320 * 1024)
     r = call("POST", f"{stack.base}/escaped", body, {"content-type": "text/plain"})
     assert r.status == 413, r
@@ -150,8 +162,13 @@ def test_body_that_grows_over_1mib_when_json_escaped_gets_413(stack, target):
     assert_same_session(stack)
 
 
-def test_body_just_under_the_frame_limit_goes_through(stack, target):
-    body = b"y" * 1_000_000  # the request frame stays under 1 MiB (1 048 576 bytes)
+@pytest.mark.parametrize("body", [
+    b"y" * 1_000_000,
+    b'{"k": "' + b"y" * 999_980 + b'",  "n": [1, 2]}',
+], ids=["text", "spaced-json"])
+def test_body_just_under_the_frame_limit_goes_through(stack, target, body):
+    # The request frame (the body as a JSON string literal inside the frame's JSON) stays under 1 MiB
+    # (1 048 576 bytes); the body reaches the target byte for byte.
     r = call("POST", f"{stack.base}/almost", body, {"content-type": "text/plain"})
     assert r.status == 200, r
     assert target.last("/almost")["body"] == body
@@ -193,13 +210,11 @@ def test_sse_stream(stack):
     assert first_at < done_at - Target.SSE_GAP, (first_at, done_at)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "INCOMPATIBLE (our server, 1.1 responses): the original client's httpx sends the caller's Accept-Encoding, or "
-    "its own `gzip, deflate` when the caller sent none, decodes the gzip body, but forwards the target's "
-    "`content-encoding: gzip`; our server passes that header on with the decoded text, so the caller cannot "
-    "decode the body (or is told it is gzip when it asked for no encoding)"))
 @pytest.mark.parametrize("accept", ["gzip", None], ids=["caller-accepts-gzip", "caller-sends-no-accept-encoding"])
 def test_gzip_from_the_target_reaches_the_caller_usable(stack, accept):
+    # The client's httpx sends the caller's Accept-Encoding (or its own `gzip, deflate`), decodes the gzip body
+    # and forwards the target's `content-encoding: gzip` with the text: our server drops Content-Encoding from
+    # 1.1 answers (a 1.1 body is decoded text, always) and states the text's own Content-Length.
     r = call("GET", f"{stack.base}/gzip", headers={"Accept-Encoding": accept} if accept else {})
     assert r.status == 200, r
     body = r.body
@@ -209,18 +224,38 @@ def test_gzip_from_the_target_reaches_the_caller_usable(stack, accept):
         except (OSError, zlib.error) as e:
             raise AssertionError(f"content-encoding gzip with a body that is not gzip: {r.body[:40]!r}") from e
     assert body.decode() == Target.GZIP_TEXT
+    assert "content-encoding" not in r.headers
+    assert int(r.headers["content-length"]) == len(r.body)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "INCOMPATIBLE (original client defect, exposed by our exact-text bodies): tunely 0.12's client json.loads() "
-    "every request body; a body that is a JSON string literal loses its quotes (`\"quoted\"` reaches the target "
-    "as `quoted`) and a JSON number/true/false/null body is dropped (empty body). The original server always "
-    "sent bodies JSON-encoded, so the client's decoding was the inverse of its server's encoding"))
-@pytest.mark.parametrize("sent", [b'"quoted"', b"42"])
+# tunely 0.12's client json.loads() every request body (its server always sent JSON text); our server sends it a
+# JSON string literal of the exact text, so a body that is itself JSON keeps its quotes, numbers, literals.
+@pytest.mark.parametrize("sent", [b'"quoted"', b"42", b"true", b"null", b'[1,  "two"]', b"  {} "])
 def test_scalar_json_body_is_exact(stack, target, sent):
     r = call("POST", f"{stack.base}/scalar", sent, {"content-type": "application/json"})
     assert r.status == 200, r
     assert target.last("/scalar")["body"] == sent
+
+
+def test_head_keeps_the_target_content_length(stack, target):
+    # RFC 9110 §9.3.2/§8.6: a HEAD answer may carry the Content-Length a GET would have had, never another one.
+    r = call("HEAD", f"{stack.base}/head-check")
+    assert r.status == 200, r
+    assert r.body == b""
+    assert r.headers["content-length"] == str(target.last("/head-check")["response_length"])
+    assert r.headers["x-target"] == "interop"
+    r = call("GET", f"{stack.base}/after-head")  # the caller's connection and the session are fine
+    assert r.status == 200, r
+    assert_same_session(stack)
+
+
+def test_head_of_a_gzip_answer_states_no_coded_length(stack):
+    # The client forwards the gzip length with Content-Encoding; a GET would carry the decoded text, so the
+    # coded length must not reach the caller (nor a 0).
+    r = call("HEAD", f"{stack.base}/gzip", headers={"Accept-Encoding": "gzip"})
+    assert r.status == 200, r
+    assert "content-encoding" not in r.headers
+    assert "content-length" not in r.headers
 
 
 def test_original_cli_connect(tmp_path, target):
@@ -238,7 +273,7 @@ def test_original_cli_connect(tmp_path, target):
         sent = '{"k": [1,  2, 3]}'
         r = call("POST", f"{server.url}/t/py-cli/via-cli-post", sent.encode(), {"content-type": "application/json"})
         assert r.status == 200, r
-        assert json.loads(target.last("/via-cli-post")["body"]) == json.loads(sent)
+        assert target.last("/via-cli-post")["body"] == sent.encode()
         assert cli.proc.poll() is None, cli.output()
         assert "domain=py-cli" in cli.output()
     finally:

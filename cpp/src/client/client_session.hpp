@@ -71,9 +71,11 @@ private:
     transport::notifier streams_done_;
 };
 
+// json_bodies: the server JSON-encodes `request.body` (an original server, see tunnel_client.cpp).
 std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
-                                                       const client_options& options, const client_events& events);
+                                                       const client_options& options, const client_events& events,
+                                                       bool json_bodies);
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,

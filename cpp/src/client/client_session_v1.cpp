@@ -3,6 +3,7 @@
 // text/event-stream.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <unordered_map>
@@ -30,9 +31,25 @@ struct target_guard {
     ~target_guard() { state->target = nullptr; }
 };
 
+// The body bytes for the target when the server JSON-encodes `request.body` (an original server, see
+// tunnel_client.cpp): a JSON string stands for its text; any other JSON value (object, array, number,
+// true/false: the original re-dumped a JSON body) is sent as the JSON text received. Text that is not JSON
+// at all cannot come from such a server and is sent as it is.
+std::string decode_json_body(std::string body) {
+    const auto start = body.find_first_not_of(" \t\r\n");
+    if (start == std::string::npos || body[start] != '"') return body;  // not a string: the JSON text itself
+    boost::system::error_code ec;
+    auto value = boost::json::parse(body, ec);
+    if (ec || !value.is_string()) return body;
+    return std::string(value.as_string());
+}
+
 class session_v1 final : public client_session {
 public:
-    using client_session::client_session;
+    session_v1(std::shared_ptr<transport::ws_channel> channel, std::shared_ptr<target_pool> pool,
+               client_options options, client_events events, bool json_bodies)
+        : client_session(std::move(channel), std::move(pool), std::move(options), std::move(events)),
+          json_bodies_(json_bodies) {}
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
@@ -107,7 +124,10 @@ private:
         target_guard guard{state};  // declared after conn: clears the pointer before conn is destroyed
 
         auto req = make_target_request<http::string_body>(pool_->address(), r.method, r.path, r.headers);
-        if (r.body) req.body() = std::move(*r.body);
+        // A 1.1 body is text: the target is asked for an identity body, whatever the caller accepts (the
+        // server drops Content-Encoding from 1.1 answers; protocol 2 carries coded bodies as they are).
+        req.set(http::field::accept_encoding, "identity");
+        if (r.body) req.body() = json_bodies_ ? decode_json_body(std::move(*r.body)) : std::move(*r.body);
         req.erase(http::field::content_length);
         req.erase(http::field::transfer_encoding);
         req.prepare_payload();
@@ -133,6 +153,15 @@ private:
         const unsigned status = head.result_int();
         if (status < 100 || status > 599) {  // a 1.1 response must decode at the server: never send one that cannot
             fail(502, "Target sent an invalid status (" + std::to_string(status) + ")");
+            co_return;
+        }
+        // We asked for identity; a target that codes its body anyway sends bytes 1.1 cannot carry as text. (A
+        // bodyless answer passes: the server drops the field, and for HEAD the coded length with it.)
+        const bool bodyless = head_request || status == 204 || status == 304;
+        if (auto coding = head[http::field::content_encoding];
+            !bodyless && !coding.empty() && !beast::iequals(coding, "identity")) {
+            fail(502, "Target response is content-encoded (" + std::string(coding) +
+                          ") although identity was asked for; protocol 1.1 carries only text");
             co_return;
         }
         auto headers = v1::fold_for_v1(response_fields(head.base()));
@@ -175,7 +204,9 @@ private:
             v1::response out;
             out.id = r.id;
             out.status = static_cast<int>(status);
-            headers.erase("content-length");
+            // The server states the length of the text it gets (an original server re-dumps JSON bodies and
+            // would keep a stale one); a HEAD answer keeps the target's, the length a GET would have had.
+            if (!head_request) headers.erase("content-length");
             out.headers = std::move(headers);
             if (!body.empty()) out.body = std::move(body);
             out.duration_ms = elapsed().count();
@@ -240,14 +271,16 @@ private:
     }
 
     std::unordered_map<std::string, std::shared_ptr<call_state>> calls_;
+    const bool json_bodies_;  // the server JSON-encodes request bodies (an original server)
 };
 
 }  // namespace
 
 std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
-                                                       const client_options& options, const client_events& events) {
-    return std::make_shared<session_v1>(std::move(channel), std::move(pool), options, events);
+                                                       const client_options& options, const client_events& events,
+                                                       bool json_bodies) {
+    return std::make_shared<session_v1>(std::move(channel), std::move(pool), options, events, json_bodies);
 }
 
 }  // namespace tunely::client

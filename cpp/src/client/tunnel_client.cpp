@@ -1,5 +1,6 @@
 #include "tunely/client/tunnel_client.hpp"
 
+#include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,6 +25,27 @@ struct attempt {
     bool went_away = false;    // the server sent GOAWAY: reconnect at once
     std::string reason;        // why the connection ended, for the log
 };
+
+// Whether a protocol 1.1 server JSON-encodes `request.body` (spec/PROTOCOL.md §1.6), from its `auth_ok`.
+// Every original server (Python, tunely 0.x) sends `body` as JSON text: a JSON body re-dumped, any other body
+// as a JSON string literal (`a=1` → `"a=1"`), for clients that json.loads() it. Ours sends the exact text.
+// The rule: `auth_ok` carries a `capabilities` array (even `[]`) with no name of our `tunely/` namespace.
+//  - Original servers that negotiate capabilities always send the member (0.12: `"capabilities":[]`
+//    for us, since we offer only tunely/ names).
+//  - Our servers never send it in a 1.1 session, in any version: the encoder omits an empty list, and a
+//    non-empty one carries tunely/2, which means protocol 2. A server following the spec does the same.
+// It cannot misfire on a server that sends exact text. It misses the older originals that did not negotiate
+// capabilities: their bodies are taken as exact text, as before (a text body keeps the original's quotes).
+bool server_json_encodes_bodies(std::string_view auth_ok_payload) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(auth_ok_payload, ec);
+    if (ec || !value.is_object()) return false;
+    const auto* capabilities = value.as_object().if_contains("capabilities");
+    if (!capabilities || !capabilities->is_array()) return false;
+    return std::none_of(capabilities->as_array().begin(), capabilities->as_array().end(), [](const auto& c) {
+        return c.is_string() && std::string_view(c.as_string()).starts_with("tunely/");
+    });
+}
 
 }  // namespace
 
@@ -93,7 +115,10 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         bool v2 = std::find(ok->capabilities.begin(), ok->capabilities.end(), protocol::capability_v2) !=
                   ok->capabilities.end();
         if (v2 && !options.offer_v2) v2 = false;
+        const bool json_bodies = !v2 && server_json_encodes_bodies(payload);  // payload: still the auth_ok
         if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
+        if (json_bodies)
+            spdlog::info("the server JSON-encodes request bodies (an original Tunely server): decoding them");
         domain = ok->domain;
         protocol = v2 ? 2 : 1;
         connected = true;
@@ -102,7 +127,7 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         const bool batching = v2 && std::find(ok->capabilities.begin(), ok->capabilities.end(),
                                               protocol::capability_batch) != ok->capabilities.end();
         session = v2 ? make_client_session_v2(channel, pool, options, events, batching)
-                     : make_client_session_v1(channel, pool, options, events);
+                     : make_client_session_v1(channel, pool, options, events, json_bodies);
         if (stopping) session->close();
         out.reason = co_await session->run();
         out.went_away = session->went_away();

@@ -73,6 +73,19 @@ awaitable<void> record_connected(store_executor& store, std::shared_ptr<const co
     if (!done) spdlog::warn("tunnel {}: recording the connection time failed: {}", w->domain, done.error().message());
 }
 
+// Whether a 1.1 client JSON-decodes `request.body` (spec/PROTOCOL.md §1.6). The original Python client
+// json.loads() every body (its server always sent JSON text: a non-JSON body as a JSON string literal), so an
+// exact text that is itself JSON loses its meaning there (`"quoted"` → quoted, `42` → nothing). The versions
+// of it that negotiate capabilities (0.12 offers binary_frames, chunked_http, udp) say so in `auth`;
+// the npm client and older Python clients announce none, and our own clients announce only names of our
+// `tunely/` namespace (one may speak 1.1 with a server that has protocol 2 disabled). So: any capability
+// outside that namespace marks a client that decodes. The npm client forwards `body` as it is and must keep
+// getting the exact text; an older Python client cannot be told from it and gets the exact text too.
+bool decodes_json_bodies(const std::vector<std::string>& capabilities) {
+    return std::any_of(capabilities.begin(), capabilities.end(),
+                       [](const std::string& c) { return !c.starts_with("tunely/"); });
+}
+
 // After the WebSocket accept: authentication, registration, the session.
 awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer remote);
 
@@ -215,6 +228,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     };
     info.upgrades = offered(protocol::capability_upgrade);
     info.batching = offered(protocol::capability_batch);
+    info.json_string_bodies = !v2 && decodes_json_bodies(request.capabilities);
 
     if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
         co_await reject(*channel,
@@ -240,8 +254,9 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     // beside the session, never before it.
     if (ctx.registry.add(s, request.force)) co_return;  // cannot fail after the find() above
     s->send_text(std::move(ok_frame));
-    spdlog::info("tunnel {} connected from {} (protocol {}, client {})", info.domain, remote,
-                 v2 ? "2" : "1.1", request.client_version);
+    spdlog::info("tunnel {} connected from {} (protocol {}, client {}{})", info.domain, remote,
+                 v2 ? "2" : "1.1", request.client_version,
+                 info.json_string_bodies ? ", bodies as JSON strings" : "");
     auto write = std::make_shared<connected_write>();
     write->domain = info.domain;
     write->at = std::chrono::system_clock::now();

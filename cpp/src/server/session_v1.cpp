@@ -33,6 +33,18 @@ header_list request_fields_for_v1(const header_list& fields) {
     return out;
 }
 
+// A 1.1 body is decoded text, always: the original clients' HTTP libraries (httpx, fetch) decode a
+// gzip/deflate/br body of the target but forward its Content-Encoding, and our client asks its target for
+// an identity body. The field is dropped so that a caller is never told the text is compressed. Returns
+// whether a coding other than identity was named (the client's Content-Length then counted coded bytes).
+bool drop_content_coding(header_list& headers) {
+    const std::string* coding = headers.find("content-encoding");
+    if (!coding) return false;
+    const bool coded = !coding->empty() && to_lower(*coding) != "identity";
+    headers.erase("content-encoding");
+    return coded;
+}
+
 class session_v1;
 
 // An exchange over protocol 1.1: the handle knows its request id; the request
@@ -94,7 +106,14 @@ public:
         req.method = x.request().method;
         req.path = x.request().target;
         req.headers = request_fields_for_v1(x.request().headers);
-        if (!x.request_body_.empty()) req.body = std::move(x.request_body_);
+        const auto body_bytes = static_cast<std::int64_t>(x.request_body_.size());
+        if (!x.request_body_.empty()) {
+            // A client that JSON-decodes `body` gets a JSON string literal of the exact text, which it
+            // decodes back to that text (spec §1.6); the 1 MiB check below counts the escaped frame.
+            if (info_.json_string_bodies) req.body = boost::json::serialize(boost::json::string_view(x.request_body_));
+            else req.body = std::move(x.request_body_);
+            x.request_body_.clear();
+        }
         auto timeout = x.request().timeout.count() > 0 ? x.request().timeout : options_.request_timeout;
         req.timeout = static_cast<double>(timeout.count()) / 1000.0;
         auto frame = v1::encode(req);
@@ -103,7 +122,7 @@ public:
         auto self = shared_from_this();
         co_await outbox_.wait_below(bulk_high_water);
         if (!pending_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
-        info_.bytes_in += static_cast<std::int64_t>(req.body ? req.body->size() : 0);
+        info_.bytes_in += body_bytes;
         outbox_.push_text(std::move(frame));
         co_return std::error_code();
     }
@@ -163,6 +182,7 @@ private:
         head.status = static_cast<unsigned>(m.status);
         head.headers = std::move(m.headers);
         if (!accept_head(*x, head, m.id)) return;
+        const bool coded = drop_content_coding(head.headers);
         std::string body;
         if (m.body) {
             body = std::move(*m.body);
@@ -170,11 +190,20 @@ private:
             body = boost::json::serialize(boost::json::object{{"error", *m.error}});
             head.headers.set("Content-Type", "application/json");
         }
-        // The body is exact text now: its length is ours to state.
         head.headers.erase("transfer-encoding");
-        head.headers.set("Content-Length", std::to_string(body.size()));
-        head.content_length = body.size();
-        head.has_body = !body.empty();
+        if (x->request().method == "HEAD" && body.empty()) {
+            // No body, but the length a GET would have had (RFC 9110 §9.3.2, §8.6): the client's
+            // Content-Length (the target's, checked by accept_head) is kept; when it counted coded
+            // bytes (a GET would carry the decoded text) there is none, never a wrong one or 0.
+            if (coded) head.headers.erase("content-length");
+            head.content_length.reset();
+            head.has_body = false;
+        } else {
+            // The body is exact text now: its length is ours to state.
+            head.headers.set("Content-Length", std::to_string(body.size()));
+            head.content_length = body.size();
+            head.has_body = !body.empty();
+        }
         info_.bytes_out += static_cast<std::int64_t>(body.size());
         x->deliver_head(std::move(head));
         if (!body.empty()) x->deliver_body(std::move(body), true);
@@ -188,6 +217,7 @@ private:
         head.headers = std::move(m.headers);
         head.headers.erase("content-length");
         head.headers.erase("transfer-encoding");
+        drop_content_coding(head.headers);
         auto x = it->second;
         if (!accept_head(*x, head, m.id)) {
             finish(m.id);

@@ -21,7 +21,19 @@ std::string deterministic_bytes(std::size_t n, unsigned seed) {
     return out;
 }
 
+std::string gzip_text() {
+    std::string out;
+    for (int i = 0; i < 50; ++i) out += "compressible text ";
+    return out;
+}
+
 namespace {
+
+// gzip_text() gzip-coded (Python: gzip.compress(text, mtime=0)).
+const std::string gzip_body(
+    "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x4b\xce\xcf\x2d\x28\x4a\x2d\x2e\xce\x4c\xca\x49\x55\x28\x49\xad"
+    "\x28\x51\x48\x1e\x15\x19\x15\x19\x15\xa1\xa3\x08\x00\x1e\x0e\x3f\xcc\x84\x03\x00\x00",
+    47);
 
 std::int64_t param(const boost::urls::url_view& u, std::string_view key, std::int64_t fallback) {
     auto it = u.params().find(key);
@@ -136,6 +148,14 @@ asio::awaitable<void> serve(tcp::socket socket) {
         } else if (path == "/headers") {  // a response head with N fields (x-h0: 1 …)
             for (int i = 0; i < param(u, "count", 10); ++i) res.insert("x-h" + std::to_string(i), "1");
             res.body() = "headers";
+        } else if (path == "/gzip") {
+            res.set(http::field::content_type, "text/plain; charset=utf-8");
+            if (param(u, "always", 0) || req[http::field::accept_encoding].find("gzip") != std::string_view::npos) {
+                res.set(http::field::content_encoding, "gzip");
+                res.body() = gzip_body;
+            } else {
+                res.body() = gzip_text();
+            }
         } else if (path == "/cookies") {
             res.insert(http::field::set_cookie, "a=1; Path=/");
             res.insert(http::field::set_cookie, "b=2; Path=/");
@@ -145,7 +165,12 @@ asio::awaitable<void> serve(tcp::socket socket) {
             res.body() = "not found";
         }
         res.prepare_payload();
-        co_await http::async_write(stream, res, asio::use_awaitable);
+        if (req.method() == http::verb::head) {  // the head of the GET answer, Content-Length included
+            http::response_serializer<http::string_body> sr{res};
+            co_await http::async_write_header(stream, sr, asio::use_awaitable);
+        } else {
+            co_await http::async_write(stream, res, asio::use_awaitable);
+        }
         if (!res.keep_alive()) co_return;
     }
 }

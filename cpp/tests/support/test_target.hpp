@@ -10,6 +10,9 @@
 //   GET  /status/N         → status N, body "status N"
 //   GET  /cookies          → 200 with two Set-Cookie fields
 //   GET  /headers?count=N  → 200 with N extra fields x-h0 … x-h{N-1}
+//   GET  /gzip             → 200 text/plain gzip_text(), gzip-coded (Content-Encoding: gzip) when the
+//                            request's Accept-Encoding names gzip; /gzip?always=1 codes it whatever was asked
+//   A HEAD request gets the head a GET would have had (Content-Length included), without the body.
 //   GET  /ws (WebSocket upgrade) → echoes messages; text "close" → close 4000 "bye";
 //                            text "headers" → "<Sec-WebSocket-Protocol>|<X-Probe>" of the upgrade request
 #include <cstdint>
@@ -32,5 +35,7 @@ private:
 
 // The bytes /bytes?size=N returns.
 std::string deterministic_bytes(std::size_t n, unsigned seed = 0);
+// The text /gzip returns (decoded).
+std::string gzip_text();
 
 }  // namespace tunely::test

@@ -12,6 +12,10 @@ struct session_info {
     int protocol = 1;  // 1 = protocol 1.1, 2 = protocol 2
     bool upgrades = false;  // the client carries HTTP upgrades (capability tunely/2+upgrade)
     bool batching = false;  // frames may share WebSocket messages (capability tunely/2+batch)
+    // Protocol 1.1 only: the client JSON-decodes `request.body` (an original Python client that announces
+    // capabilities of its own in `auth`), so the server sends each body as a JSON string literal of its
+    // exact text (spec/PROTOCOL.md §1.6).
+    bool json_string_bodies = false;
     std::string remote_address;
     std::string client_version;
     std::chrono::system_clock::time_point connected_at{};
