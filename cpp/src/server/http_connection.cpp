@@ -141,6 +141,9 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
         }
         if (rec) break;
         auto request = full.release();
+        // Held until the answer is written: a graceful shutdown lets an admin call in flight (a forward()
+        // through a tunnel included) finish within the grace, as it does for ingress exchanges.
+        auto hold = server.hold_exchange();
         auto response = co_await fallback(request);
         response.keep_alive(response.keep_alive() && request.keep_alive());
         response.prepare_payload();

@@ -127,5 +127,27 @@ TEST(graceful_shutdown_limits, idle_caller_connections_are_cancelled_and_joined)
     EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(5)) << "not held by the idle callers";
 }
 
+// An admin forward() through a tunnel is an exchange like any other: one in flight at SIGTERM is answered
+// (its envelope carries the target's answer), then the server exits.
+TEST(graceful_shutdown_limits, an_admin_forward_in_flight_is_answered) {
+    test_target target;
+    tunely_server_process server({"--shutdown-grace", "10"});
+    auto client = start_client(server, server.create_tunnel("fwd"), target.url());
+    ASSERT_TRUE(server.wait_connected("fwd")) << client->output();
+    auto forwarded = std::async(std::launch::async, [&] {
+        return server.admin("POST", "/api/tunnels/fwd/forward", R"({"method":"GET","path":"/slow?ms=1500"})");
+    });
+    ASSERT_TRUE(wait_in_flight(server, "fwd", 1));
+    server.process().signal(SIGTERM);
+    auto r = forwarded.get();
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto envelope = json::parse(r.body).as_object();
+    EXPECT_EQ(envelope.at("status").as_int64(), 200) << r.body;
+    EXPECT_EQ(envelope.at("body").as_string(), "slow") << r.body;
+    auto code = server.process().wait_exit(std::chrono::seconds(10));
+    ASSERT_TRUE(code.has_value()) << server.process().output();
+    EXPECT_EQ(*code, 0);
+}
+
 }  // namespace
 }  // namespace tunely::test
