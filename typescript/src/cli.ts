@@ -1,11 +1,16 @@
 // `tunely connect`: the original SDK CLI's flags (-s -t -T -r -f) plus the C++
 // CLI's --max-attempts and --no-protocol-2; the same env variables.
 // Exit codes as the C++ CLI: 0 stopped, 1 fatal error, 2 usage, 3 already connected.
+import { createRequire } from 'node:module';
+
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import { TunnelClient, clientVersion } from './client.js';
+import { TunnelClient } from './client.js';
 import { TunelyError } from './errors.js';
 import { TerminalView } from './terminal.js';
+
+// The installed package's version (dist/cli.js and src/cli.ts both sit one level below package.json).
+export const packageVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 function positiveNumber(text: string): number {
   const n = Number(text);
@@ -30,8 +35,8 @@ interface ConnectFlags {
 }
 
 export async function connect(flags: ConnectFlags): Promise<number> {
-  if (!flags.token) {
-    process.stderr.write('error: --token is required (or TUNELY_TOKEN)\n');
+  if (!flags.token?.trim()) {
+    process.stderr.write('error: a tunnel token is required: --token tun_… (or TUNELY_TOKEN)\n');
     return 2;
   }
   const view = new TerminalView(flags.server, flags.target, process.stdout.isTTY === true);
@@ -45,13 +50,13 @@ export async function connect(flags: ConnectFlags): Promise<number> {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;
   }
-  client.onConnect = (domain) => view.connected(domain, client.protocolVersion ?? '1.1');
-  client.onDisconnect = () => view.disconnected('connection closed');
-  client.onReconnecting = (delay, attempt) => view.reconnecting(delay, attempt);
-  client.onRequest = (r) => view.request(r);
-  client.onError = (e) => {
+  client.on('onConnect', (domain) => view.connected(domain, client.protocolVersion ?? '1.1'));
+  client.on('onDisconnect', () => view.disconnected('connection closed'));
+  client.on('onReconnecting', (delay, attempt) => view.reconnecting(delay, attempt));
+  client.on('onRequestDone', (r) => view.request(r));
+  client.on('onError', (e) => {
     if (!(e instanceof TunelyError)) view.error(e.message); // rejections are reported once, below
-  };
+  });
   let signals = 0;
   const onSignal = () => {
     if (++signals > 1) process.exit(130); // a second Ctrl-C ends at once
@@ -76,7 +81,7 @@ export async function connect(flags: ConnectFlags): Promise<number> {
 }
 
 export function program(): Command {
-  const cli = new Command('tunely').version(clientVersion).description('Tunely tunnel client for Node');
+  const cli = new Command('tunely').version(packageVersion).description('Tunely tunnel client for Node');
   cli
     .command('connect')
     .description('Connect a tunnel client to a server and forward to a target')

@@ -1,7 +1,9 @@
-// TunnelClient: the original SDK's API (serverUrl, token, targetUrl,
-// reconnectInterval, maxReconnectAttempts, requestTimeout, force; onConnect,
-// onDisconnect, onRequest, onError; run(), stop()), speaking protocol 2 when
-// the server offers it and 1.1 otherwise (spec/PROTOCOL.md).
+// TunnelClient: the original SDK's API (npm tunely@0.2.1: serverUrl, token,
+// targetUrl, reconnectInterval, maxReconnectAttempts, requestTimeout, force;
+// on('onConnect' | 'onDisconnect' | 'onRequest' | 'onError', cb); run(), stop()),
+// speaking protocol 2 when the server offers it and 1.1 otherwise
+// (spec/PROTOCOL.md). Ours besides: onReconnecting, and onRequestDone with a
+// summary of each exchange once it ended (onRequest fires on arrival).
 //
 // Going away (spec §2.11), as the C++ client: on GOAWAY the streams in flight
 // finish (OPENs past its last stream id are refused), the client closes the
@@ -19,6 +21,7 @@ import { Readable } from 'node:stream';
 import WebSocket from 'ws';
 
 import { backoffDelay, defaultBackoff } from './backoff.js';
+import { MessageType, type TunnelRequest } from './compat.js';
 import { TunelyError } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
 import { FrameWriter } from './frame_writer.js';
@@ -28,7 +31,10 @@ import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
 import { Target, TargetError, failureStatus, headTooLarge, upgradeProtocol } from './target.js';
 
-export interface TunnelRequest {
+export type { TunnelRequest } from './compat.js';
+
+// One exchange, once it ended (onRequestDone).
+export interface RequestSummary {
   method: string;
   path: string;
   status: number; // 0 when the exchange failed before a status
@@ -36,7 +42,24 @@ export interface TunnelRequest {
   error?: string;
 }
 
-export interface TunnelClientOptions {
+// The callbacks, as constructor options, properties, or on(name, callback).
+export interface TunnelClientEvents {
+  onConnect?: (domain: string) => void;
+  onDisconnect?: () => void;
+  // A request as it arrives, before it is forwarded to the target.
+  onRequest?: (request: TunnelRequest) => void;
+  onError?: (error: Error) => void;
+  // Before each reconnect: the delay (0 for the immediate reconnect after the
+  // server went away) and the attempt number since the last sign-in.
+  onReconnecting?: (delayMs: number, attempt: number) => void;
+  // Once an exchange ended (answered, failed or reset).
+  onRequestDone?: (summary: RequestSummary) => void;
+}
+
+const eventNames: ReadonlySet<string> = new Set(['onConnect', 'onDisconnect', 'onRequest', 'onError', 'onReconnecting', 'onRequestDone']);
+
+// The original SDK's TunnelClientConfig, plus our options.
+export interface TunnelClientConfig {
   serverUrl: string;
   token: string;
   targetUrl: string;
@@ -47,14 +70,9 @@ export interface TunnelClientOptions {
   protocol2?: boolean; // offer protocol 2 (true)
   pingInterval?: number; // ms (25000)
   idleTimeout?: number; // ms: reconnect when nothing arrives this long (45000)
-  onConnect?: (domain: string) => void;
-  onDisconnect?: () => void;
-  onRequest?: (request: TunnelRequest) => void;
-  onError?: (error: Error) => void;
-  // Before each reconnect: the delay (0 for the immediate reconnect after the
-  // server went away) and the attempt number since the last sign-in.
-  onReconnecting?: (delayMs: number, attempt: number) => void;
 }
+
+export interface TunnelClientOptions extends TunnelClientConfig, TunnelClientEvents {}
 
 export const clientVersion = '0.2.0';
 
@@ -81,15 +99,12 @@ interface Stream {
   closed: boolean;
 }
 
+// The callbacks are properties of the client, declared once (TunnelClientEvents, merged into the class).
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface TunnelClient extends TunnelClientEvents {}
+
 export class TunnelClient {
-  onConnect?: (domain: string) => void;
-  onDisconnect?: () => void;
-  onRequest?: (request: TunnelRequest) => void;
-  onError?: (error: Error) => void;
-
-  onReconnecting?: (delayMs: number, attempt: number) => void;
-
-  private readonly options: Required<Omit<TunnelClientOptions, 'onConnect' | 'onDisconnect' | 'onRequest' | 'onError' | 'onReconnecting'>>;
+  private readonly options: Required<TunnelClientConfig>;
   private ws?: WebSocket;
   private session?: Session;
   private connected = false;
@@ -101,17 +116,40 @@ export class TunnelClient {
   private readonly streams = new Map<number, Stream>();
   private readonly v1Calls = new Map<string, AbortController>();
 
+  // Throws before anything connects: TunelyError (missing_field) when the token
+  // is missing or empty, TypeError when targetUrl is not an http(s) URL.
   constructor(options: TunnelClientOptions) {
+    if (typeof options?.token !== 'string' || options.token.trim() === '')
+      throw new TunelyError('missing_field', 'a tunnel token is required (the token option, tun_…)');
+    const { onConnect, onDisconnect, onRequest, onError, onReconnecting, onRequestDone, ...config } = options;
     this.options = {
       reconnectInterval: 5000, maxReconnectAttempts: 0, requestTimeout: 300_000, force: false, protocol2: true,
-      pingInterval: 25_000, idleTimeout: 45_000, ...options,
+      pingInterval: 25_000, idleTimeout: 45_000, ...config,
     };
-    this.onConnect = options.onConnect;
-    this.onDisconnect = options.onDisconnect;
-    this.onRequest = options.onRequest;
-    this.onError = options.onError;
-    this.onReconnecting = options.onReconnecting;
+    Object.assign(this, { onConnect, onDisconnect, onRequest, onError, onReconnecting, onRequestDone });
     this.target = new Target(options.targetUrl);
+  }
+
+  // The original SDK's on(): sets the callback of one event, replacing the
+  // previous one (no chaining: returns nothing). Unknown names are ignored.
+  on<K extends keyof TunnelClientEvents>(event: K, callback: TunnelClientEvents[K]): void {
+    if (eventNames.has(event)) (this as TunnelClientEvents)[event] = callback;
+  }
+
+  // Calls a callback; what it throws goes to onError (and never into the session).
+  private emit<K extends keyof TunnelClientEvents>(event: K, ...args: Parameters<NonNullable<TunnelClientEvents[K]>>): void {
+    const callback = this[event] as ((...a: unknown[]) => void) | undefined;
+    if (!callback) return;
+    try {
+      callback(...args);
+    } catch (e) {
+      if (event === 'onError') return;
+      try {
+        this.onError?.(e instanceof Error ? e : new Error(String(e)));
+      } catch {
+        // an onError that throws: nothing left to tell
+      }
+    }
   }
 
   get isConnected(): boolean {
@@ -145,14 +183,14 @@ export class TunnelClient {
         const immediate: boolean = outcome.wentAway && !reconnectedNow;
         reconnectedNow = immediate;
         if (immediate) {
-          this.onReconnecting?.(0, ++attempt);
+          this.emit('onReconnecting', 0, ++attempt);
           continue;
         }
         if (this.options.maxReconnectAttempts > 0 && failures >= this.options.maxReconnectAttempts)
           throw new TunelyError('tunnel_disconnected', `gave up after ${failures} reconnect attempts`);
         const delay = backoffDelay({ ...defaultBackoff, baseMs: this.options.reconnectInterval }, failures);
         failures++;
-        this.onReconnecting?.(delay, ++attempt);
+        this.emit('onReconnecting', delay, ++attempt);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);
           this.wake = () => {
@@ -173,7 +211,7 @@ export class TunnelClient {
   }
 
   private report(error: Error): void {
-    this.onError?.(error);
+    this.emit('onError', error);
   }
 
   private connectOnce(): Promise<{ authenticated: boolean; wentAway: boolean; fatal?: TunelyError }> {
@@ -213,7 +251,7 @@ export class TunnelClient {
             this.connected = true;
             this.protocol = protocol2 ? '2' : '1.1';
             this.domain = m.value.domain;
-            this.onConnect?.(m.value.domain);
+            this.emit('onConnect', m.value.domain);
           } else if (m?.ok && m.value.type === 'auth_error') {
             fatal = new TunelyError(m.value.code === 'connection_exists' ? 'connection_exists' : 'auth_failed', m.value.error);
             ws.close(1000);
@@ -242,7 +280,7 @@ export class TunnelClient {
         this.v1Calls.clear();
         if (this.connected) {
           this.connected = false;
-          this.onDisconnect?.();
+          this.emit('onDisconnect');
         }
         if (fatal) this.report(fatal);
         // GOAWAY (protocol 2), or a close with 1001 "going away" (the server is stopping; 1.1 gets no GOAWAY).
@@ -263,12 +301,16 @@ export class TunnelClient {
 
   private async serveV1(out: FrameWriter, r: v1.Request): Promise<void> {
     const started = Date.now();
+    this.emit('onRequest', {
+      type: MessageType.REQUEST, id: r.id, method: r.method, path: r.path, headers: Object.fromEntries(r.headers), body: r.body,
+      timeout: r.timeout, ...(r.timestamp ? { timestamp: r.timestamp } : {}),
+    });
     const abort = new AbortController();
     this.v1Calls.set(r.id, abort);
     const send = (m: v1.Message) => out.sendText(v1.encode(m));
     const fail = (status: number, error: string) => {
       send({ type: 'response', id: r.id, status, headers: [], body: null, error, duration_ms: Date.now() - started });
-      this.onRequest?.({ method: r.method, path: r.path, status, durationMs: Date.now() - started, error });
+      this.emit('onRequestDone', { method: r.method, path: r.path, status, durationMs: Date.now() - started, error });
     };
     try {
       if (!r.path.startsWith('/')) return fail(400, "Path must start with '/'");
@@ -298,7 +340,7 @@ export class TunnelClient {
           error = `Target stream broken: ${(e as Error).message}`;
         }
         send({ type: 'stream_end', id: r.id, error, duration_ms: Date.now() - started, total_chunks: sequence });
-        this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
+        this.emit('onRequestDone', { method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
         return;
       }
       // A whole body in one message, which may not exceed 64 MiB (spec §1.1).
@@ -322,7 +364,7 @@ export class TunnelClient {
       const message = v1.encode({ type: 'response', id: r.id, status: res.status, headers: folded, body: body.length ? text : null, error: null, duration_ms: Date.now() - started });
       if (Buffer.byteLength(message) > v1MaxMessageSize) return fail(502, 'Target response too large for protocol 1.1');
       out.sendText(message);
-      this.onRequest?.({ method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
+      this.emit('onRequestDone', { method: r.method, path: r.path, status: res.status, durationMs: Date.now() - started });
     } catch (e) {
       if (e instanceof TargetError) fail(e.status ?? failureStatus(e.code, 500), e.message);
       else if (!abort.signal.aborted) fail(500, (e as Error).message);
@@ -426,6 +468,14 @@ export class TunnelClient {
 
   private async serveV2(session: Session, f: v2.Open): Promise<void> {
     const started = Date.now();
+    // The original's request message: the stream id as id, header names in
+    // lower case, folded as 1.1 folds them; the body only when it arrived whole
+    // in OPEN as UTF-8 text, else null (it streams to the target).
+    this.emit('onRequest', {
+      type: MessageType.REQUEST, id: String(f.streamId), method: f.method, path: f.target,
+      headers: Object.fromEntries(foldForV1(f.headers).map(([n, v]) => [n.toLowerCase(), v])), body: wholeText(f),
+      timeout: (f.timeoutMs || this.options.requestTimeout) / 1000,
+    });
     const out = session.out;
     const s: Stream = {
       id: f.streamId, session, abort: new AbortController(), bodyEnded: f.endStream, receiveCredit: v2InitialWindow - f.body.length,
@@ -440,7 +490,7 @@ export class TunnelClient {
       if (f.body.length) body.push(Buffer.from(f.body));
       if (f.endStream) body.push(null);
     }
-    const summary: TunnelRequest = { method: f.method, path: f.target, status: 0, durationMs: 0 };
+    const summary: RequestSummary = { method: f.method, path: f.target, status: 0, durationMs: 0 };
     // Response bytes as DATA frames under the stream's send credit, and below
     // the WebSocket's high-water mark: a server that grants credit but stops
     // reading holds the target back here instead of filling memory.
@@ -493,8 +543,17 @@ export class TunnelClient {
     } finally {
       this.closeStream(s, false);
       summary.durationMs = Date.now() - started;
-      this.onRequest?.(summary);
+      this.emit('onRequestDone', summary);
     }
+  }
+}
+
+function wholeText(f: v2.Open): string | null {
+  if (!f.endStream || f.body.length === 0) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(f.body);
+  } catch {
+    return null;
   }
 }
 

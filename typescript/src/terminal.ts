@@ -1,7 +1,7 @@
 // The `tunely connect` status view, the same screen as the C++ CLI
 // (cpp/apps/tunely/terminal_view.cpp): a status block and one line per request
 // on a terminal, plain log lines otherwise (pipes, CI, files).
-import type { TunnelRequest } from './client.js';
+import type { RequestSummary } from './client.js';
 
 export interface Output {
   write(text: string): void;
@@ -51,7 +51,7 @@ export class TerminalView {
     else this.out.write(`                    next attempt in ${seconds} s (#${attempt})\n`);
   }
 
-  request(r: TunnelRequest): void {
+  request(r: RequestSummary): void {
     const error = r.error ? `  ${r.error}` : '';
     if (!this.interactive) {
       this.log(`${r.method} ${r.path} ${r.status} ${r.durationMs} ms${error}`);

@@ -7,7 +7,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { TunnelClient, type TunnelRequest } from '../src/client.js';
+import { TunnelClient, type RequestSummary } from '../src/client.js';
 import * as v1 from '../src/protocol/v1.js';
 import * as v2 from '../src/protocol/v2.js';
 import { open, scriptedPeer, streamOf, type ScriptedPeer } from './support/peer.js';
@@ -51,7 +51,7 @@ let target: HoldTarget;
 let client: TunnelClient | undefined;
 let done: Promise<void> | undefined;
 const reconnects: Array<[number, number]> = [];
-const requests: TunnelRequest[] = [];
+const requests: RequestSummary[] = [];
 
 beforeEach(async () => {
   target = await holdTarget();
@@ -70,7 +70,7 @@ function start(protocol2: boolean): TunnelClient {
   client = new TunnelClient({
     serverUrl: peer!.url, token: 't', targetUrl: target.url, protocol2, reconnectInterval: longBackoff,
     onReconnecting: (delay, attempt) => void reconnects.push([delay, attempt]),
-    onRequest: (r) => void requests.push(r),
+    onRequestDone: (r) => void requests.push(r),
   });
   done = client.run();
   return client;

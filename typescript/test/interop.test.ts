@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
-import { TunnelClient, type TunnelRequest } from '../src/client.js';
+import { TunnelClient, type RequestSummary } from '../src/client.js';
 import { TunelyError } from '../src/errors.js';
 import { TunelyServer, closedPort, pattern, sha256, startTarget, waitFor, type TestTarget } from './support/stack.js';
 
@@ -13,7 +13,7 @@ const uniqueDomain = (prefix: string) => `${prefix}-${randomBytes(4).toString('h
 interface Running {
   client: TunnelClient;
   done: Promise<void>;
-  requests: TunnelRequest[];
+  requests: RequestSummary[];
   connects: number;
   disconnects: number;
   reconnects: Array<[number, number]>; // onReconnecting(delay, attempt)
@@ -26,7 +26,7 @@ async function connectClient(server: TunelyServer, token: string, targetUrl: str
     serverUrl: server.wsUrl, token, targetUrl, protocol2, force, reconnectInterval: 100,
     onConnect: () => void r.connects++,
     onDisconnect: () => void r.disconnects++,
-    onRequest: (q) => void r.requests.push(q),
+    onRequestDone: (q) => void r.requests.push(q),
     onReconnecting: (delay, attempt) => void r.reconnects.push([delay, attempt]),
   });
   let failure: unknown;

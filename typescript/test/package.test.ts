@@ -1,6 +1,7 @@
 // The packed tarball: `npm pack`, install it into an empty directory (offline,
 // from the npm cache `npm ci` filled), run its `tunely connect` against the real
-// C++ server and serve a request through it.
+// C++ server and serve a request through it; require('tunely') from CommonJS
+// with code written for the original SDK; --version; a missing token.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,9 @@ describe('npm pack tarball', () => {
     const paths = packed[0]!.files.map((f) => f.path);
     expect(paths).toContain('dist/bin.js');
     expect(paths).toContain('dist/index.d.ts');
+    expect(paths).toContain('dist/cjs/index.js');
+    expect(paths).toContain('dist/cjs/index.d.ts');
+    expect(paths).toContain('dist/cjs/package.json');
     expect(paths.some((p) => p.startsWith('src/') || p.startsWith('test/'))).toBe(false);
     const app = join(work, 'app');
     mkdirSync(app);
@@ -70,10 +74,52 @@ describe('npm pack tarball', () => {
 
   it('exposes the SDK to an ESM consumer with type declarations', () => {
     const app = join(work, 'app');
-    writeFileSync(join(app, 'check.mjs'), "import { TunnelClient, runTunnelClient, errorCodes } from 'tunely';\n" +
-      "console.log(typeof TunnelClient, typeof runTunnelClient, errorCodes.includes('connection_exists'));\n");
-    expect(execFileSync('node', ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim()).toBe('function function true');
+    writeFileSync(join(app, 'check.mjs'), "import { TunnelClient, runTunnelClient, errorCodes, MessageType, createResponse } from 'tunely';\n" +
+      "console.log(typeof TunnelClient, typeof runTunnelClient, errorCodes.includes('connection_exists'), MessageType.REQUEST, typeof createResponse);\n");
+    expect(execFileSync('node', ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim()).toBe('function function true request function');
     expect(readFileSync(join(app, 'node_modules/tunely/dist/index.d.ts'), 'utf8')).toContain('TunnelClient');
+  });
+
+  it("works with require('tunely') (CommonJS), running code written for the original SDK", async () => {
+    const app = join(work, 'app');
+    writeFileSync(join(app, 'original.cjs'), [
+      "const { TunnelClient, MessageType, createAuthMessage, createPongMessage, createResponse, parseMessage } = require('tunely');",
+      'const [serverUrl, token, targetUrl] = process.argv.slice(2);',
+      'const client = new TunnelClient({ serverUrl, token, targetUrl });',
+      "client.on('onConnect', (domain) => {",
+      "  console.log('connected', domain, client.isConnected, client.tunnelDomain);",
+      '  client.stop();',
+      '});',
+      "client.on('onError', (error) => console.log('error', error.message));",
+      "console.log(MessageType.REQUEST, createAuthMessage('t').client_version, createPongMessage().type, createResponse('i', 200).status, parseMessage('{\"type\":\"ping\"}').type);",
+      "client.run().then(() => console.log('stopped'));",
+      '',
+    ].join('\n'));
+    const domain = `cjs-${randomBytes(4).toString('hex')}`;
+    const token = await server.createTunnel(domain);
+    const out = execFileSync('node', ['original.cjs', server.wsUrl, token, target.url], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+    expect(out.trim().split('\n')).toEqual(['request 0.1.0 pong 200 ping', `connected ${domain} true ${domain}`, 'stopped']);
+    expect(readFileSync(join(app, 'node_modules/tunely/dist/cjs/index.d.ts'), 'utf8')).toContain('TunnelClient');
+  });
+
+  it('prints the package version, and exits with usage code 2 without a token', () => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(manifest.version);
+    const env = { ...process.env };
+    delete env['TUNELY_TOKEN'];
+    for (const token of [[], ['-t', '']]) {
+      let code: number | null = null;
+      let stderr = '';
+      try {
+        execFileSync(bin, ['connect', '-s', server.wsUrl, '-T', target.url, ...token], { encoding: 'utf8', stdio: 'pipe', timeout: 20_000, env });
+        code = 0;
+      } catch (e) {
+        code = (e as { status: number }).status;
+        stderr = String((e as { stderr: string }).stderr);
+      }
+      expect(code).toBe(2);
+      expect(stderr).toContain('a tunnel token is required');
+    }
   });
 
   it('its CLI connects, serves a request, and refuses a duplicate with exit code 3', async () => {
