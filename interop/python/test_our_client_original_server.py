@@ -159,11 +159,9 @@ def test_tcp_mode_tunnel_from_the_original_cli(original, target, tmp_path):
     assert original.cli("tunnel", "list").stdout.count("tcp-ours") == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "INCOMPATIBLE (our client): tunely 0.12 creates only TCP-mode tunnels; their traffic is raw TCP over "
-    "tcp_connect/tcp_data/tcp_close (spec §1.2: our client ignores them), so a default 0.12 tunnel carries "
-    "nothing with our client, and its HTTP ingress answers 410"))
 def test_tcp_mode_tunnel_carries_http(original, target, tmp_path):
+    """tunely 0.12 creates only TCP-mode tunnels: raw TCP as tcp_connect/tcp_data (base64)/tcp_close; our client
+    relays each connection to its target's host and port."""
     rows = original.admin("GET", "/api/tunnels").json()
     if not any(t["domain"] == "tcp-ours" for t in rows):
         assert original.cli("tunnel", "create", "tcp-ours").returncode == 0
@@ -183,6 +181,25 @@ def test_tcp_mode_tunnel_carries_http(original, target, tmp_path):
                 head = b""
         assert head.startswith(b"HTTP/1.1 200"), head
         assert target.last("/via-tcp")["method"] == "GET"
+
+        def exchange(request: bytes) -> bytes:  # one connection through the listener, read until it closes
+            with socket.create_connection(("127.0.0.1", original.tcp_listen_port), timeout=10) as s:
+                s.sendall(request)
+                got = b""
+                while chunk := s.recv(65536):
+                    got += chunk
+                return got
+
+        # Many tcp_data frames each way: a 300 KiB upload arrives byte for byte, a 1 MB answer comes back whole.
+        upload = bytes(range(32, 127)) * (300 * 1024 // 95)
+        answer = exchange(b"POST /tcp-upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+                          + str(len(upload)).encode() + b"\r\n\r\n" + upload)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        assert target.last("/tcp-upload")["body"] == upload
+        big = exchange(b"GET /big?n=1000000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head, _, body = big.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        assert body == (b"0123456789abcdef" * 62500)[:1000000]
     finally:
         client.stop()
 

@@ -10,9 +10,12 @@
 
 #include "client_session.hpp"
 #include "target_call.hpp"
+#include "tunely/core/base64.hpp"
+#include "tunely/core/error.hpp"
 #include "tunely/core/utf8.hpp"
 #include "tunely/protocol/v1_codec.hpp"
 #include "tunely/protocol/v1_headers.hpp"
+#include "tunely/transport/body_queue.hpp"
 #include "tunely/transport/spawn.hpp"
 
 namespace tunely::client {
@@ -29,6 +32,35 @@ struct call_state {
 struct target_guard {
     std::shared_ptr<call_state> state;
     ~target_guard() { state->target = nullptr; }
+};
+
+// One external TCP connection an original 0.12 server carries in TCP mode (tunely-0.12.md §2.3): bytes from
+// the server wait in `to_target` for the writer; 1.1 has no flow control, so past tcp_buffer_cap the connection
+// is ended with an error (the original server itself kills a socket whose queue passes 64 chunks).
+constexpr std::size_t tcp_buffer_cap = 8 * 1024 * 1024;
+constexpr std::size_t tcp_read_size = 64 * 1024;
+
+struct tcp_conn {
+    explicit tcp_conn(const executor& ex) : to_target(ex), writer_finished(ex) {}
+    transport::body_queue to_target;
+    beast::tcp_stream* target = nullptr;  // valid while relay_tcp() owns the connection (see tcp_guard)
+    bool stopped = false;
+    bool writer_done = false;
+    transport::notifier writer_finished;
+
+    // Ends both directions: the writer's wait and the target's reads and writes.
+    void stop() {
+        if (stopped) return;
+        stopped = true;
+        to_target.fail(make_error_code(error::stream_cancelled));
+        if (target) target->cancel();
+    }
+};
+
+// Clears tcp_conn::target when the frame owning the connection unwinds, however it unwinds.
+struct tcp_guard {
+    std::shared_ptr<tcp_conn> c;
+    ~tcp_guard() { c->target = nullptr; }
 };
 
 // The body bytes for the target when the server JSON-encodes `request.body` (an original server, see
@@ -65,6 +97,12 @@ protected:
             spawn_stream(serve(std::move(*r), state));
         } else if (auto* p = std::get_if<v1::ping>(&*msg)) {
             outbox_.push_text(v1::encode(v1::pong{p->timestamp}));
+        } else if (auto* tc = std::get_if<v1::tcp_connect>(&*msg)) {
+            on_tcp_connect(*tc);
+        } else if (auto* td = std::get_if<v1::tcp_data>(&*msg)) {
+            on_tcp_data(*td);
+        } else if (auto* tx = std::get_if<v1::tcp_close>(&*msg)) {
+            on_tcp_close(*tx);
         }
     }
 
@@ -76,6 +114,9 @@ protected:
             if (c->target) c->target->cancel();
         }
         calls_.clear();
+        auto tcp = std::move(tcp_);
+        tcp_.clear();
+        for (auto& [id, c] : tcp) c->stop();
     }
 
 private:
@@ -270,7 +311,100 @@ private:
         co_return !failure && parser.keep_alive();
     }
 
+    // --- TCP mode of an original 0.12 server (tunely-0.12.md §2.3-2.5, JSON tcp_data only) ---
+
+    void on_tcp_connect(const v1::tcp_connect& m) {
+        if (ended() || tcp_.count(m.conn_id)) return;
+        auto c = std::make_shared<tcp_conn>(get_executor());
+        tcp_.emplace(m.conn_id, c);
+        spawn_stream(relay_tcp(m.conn_id, c));
+    }
+
+    void on_tcp_data(const v1::tcp_data& m) {
+        auto it = tcp_.find(m.conn_id);
+        if (it == tcp_.end()) return;  // unknown ids are dropped (§2.3)
+        auto bytes = base64_decode(m.data);
+        if (!bytes) return end_tcp(m.conn_id, "tcp_data is not base64");
+        auto& queue = it->second->to_target;
+        if (queue.buffered_bytes() + bytes->size() > tcp_buffer_cap)
+            return end_tcp(m.conn_id, "the target reads slower than the connection sends");
+        queue.push(std::move(*bytes), false);
+    }
+
+    // The server ended the connection: echo its tcp_close (§2.4), close the target side.
+    void on_tcp_close(const v1::tcp_close& m) {
+        auto it = tcp_.find(m.conn_id);
+        if (it == tcp_.end()) return;
+        outbox_.push_text(v1::encode(v1::tcp_close{m.conn_id, m.error}));
+        auto c = it->second;
+        tcp_.erase(it);
+        c->stop();
+    }
+
+    // We end connection `id` (target EOF: no error; a failure: its text): tell the server, stop the relay.
+    void end_tcp(const std::string& id, std::optional<std::string> error) {
+        auto it = tcp_.find(id);
+        if (it == tcp_.end()) return;
+        outbox_.push_text(v1::encode(v1::tcp_close{id, std::move(error)}));
+        auto c = it->second;
+        tcp_.erase(it);
+        c->stop();
+    }
+
+    // Target → server as tcp_data (waiting for room in the outbox: a server that stops reading stops the
+    // target reads); server → target by the writer beside it, joined before this returns.
+    awaitable<void> relay_tcp(std::string id, std::shared_ptr<tcp_conn> c) {
+        auto self = shared_from_this();
+        auto connected = co_await pool_->connect_new(options_.connect_timeout);
+        if (!connected) {
+            spdlog::warn("tcp connection {}: target connect failed: {}", id, connected.error().message());
+            end_tcp(id, "Target connect failed: " + connected.error().message());
+            co_return;
+        }
+        std::shared_ptr<beast::tcp_stream> conn(std::move(*connected));
+        if (c->stopped) co_return;
+        c->target = conn.get();
+        tcp_guard guard{c};
+        spawn_stream(tcp_to_target(id, c, conn));
+        auto chunk = std::make_unique_for_overwrite<char[]>(tcp_read_size);  // written by each read before use
+        std::int64_t sequence = 0;
+        while (!c->stopped) {
+            auto [ec, n] = co_await conn->async_read_some(asio::buffer(chunk.get(), tcp_read_size), as_tuple_awaitable);
+            if (n > 0 && !c->stopped) {
+                co_await outbox_.wait_below(bulk_high_water);
+                if (c->stopped) break;
+                outbox_.push_text(
+                    v1::encode(v1::tcp_data{id, base64_encode(std::string_view(chunk.get(), n)), sequence++}));
+            }
+            if (ec) {
+                if (ec == asio::error::eof) end_tcp(id, std::nullopt);
+                else end_tcp(id, "Target connection broken: " + ec.message());
+                break;
+            }
+        }
+        c->stop();
+        while (!c->writer_done) co_await c->writer_finished.wait();
+        c->target = nullptr;
+    }
+
+    awaitable<void> tcp_to_target(std::string id, std::shared_ptr<tcp_conn> c, std::shared_ptr<beast::tcp_stream> conn) {
+        auto self = shared_from_this();
+        for (;;) {
+            auto next = co_await c->to_target.next();
+            if (c->stopped || !next || !*next) break;
+            auto [ec, n] = co_await asio::async_write(*conn, asio::buffer(**next), as_tuple_awaitable);
+            (void)n;
+            if (ec) {
+                end_tcp(id, "Target write failed: " + ec.message());
+                break;
+            }
+        }
+        c->writer_done = true;
+        c->writer_finished.notify();
+    }
+
     std::unordered_map<std::string, std::shared_ptr<call_state>> calls_;
+    std::unordered_map<std::string, std::shared_ptr<tcp_conn>> tcp_;
     const bool json_bodies_;  // the server JSON-encodes request bodies (an original server)
 };
 

@@ -47,6 +47,10 @@ awaitable<result<target_pool::connection>> target_pool::acquire(std::chrono::mil
         idle_.pop_back();
         if (still_open(*c)) co_return c;
     }
+    co_return co_await connect_new(connect_timeout);
+}
+
+awaitable<result<target_pool::connection>> target_pool::connect_new(std::chrono::milliseconds connect_timeout) {
     auto [rec, endpoints] = co_await resolver_.async_resolve(address_.host, address_.port, as_tuple_awaitable);
     if (rec) co_return std::error_code(rec);
     auto c = std::make_unique<beast::tcp_stream>(ex_);

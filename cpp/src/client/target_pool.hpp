@@ -32,6 +32,8 @@ public:
     // An idle connection or a new one. Errors are connection errors (refused,
     // unreachable, timeout): the caller maps them to target_unavailable.
     awaitable<result<connection>> acquire(std::chrono::milliseconds connect_timeout);
+    // A new connection, never an idle one (a raw TCP relay must not inherit HTTP keep-alive state).
+    awaitable<result<connection>> connect_new(std::chrono::milliseconds connect_timeout);
     // Returns a connection that finished a keep-alive exchange.
     void release(connection c);
     void clear() { idle_.clear(); }

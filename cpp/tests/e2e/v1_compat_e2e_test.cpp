@@ -11,6 +11,7 @@
 #include <future>
 
 #include "test_target.hpp"
+#include "tunely/core/base64.hpp"
 #include "tunely_stack.hpp"
 
 namespace tunely::test {
@@ -271,6 +272,16 @@ public:
         }
     }
 
+    // Sends one text frame.
+    void send(const json::object& frame) {
+        auto text = json::serialize(frame);
+        ws_.text(true);
+        run([&](auto done) { ws_.async_write(asio::buffer(text), done); });
+    }
+
+    // The client's next frame, as JSON.
+    json::object next() { return json::parse(read_frame()).as_object(); }
+
 private:
     template <class Start>
     void run(Start start) {
@@ -303,12 +314,20 @@ private:
     int requests_ = 0;
 };
 
-std::unique_ptr<child_process> connect_to(const fake_v1_server& server, const test_target& target) {
+std::unique_ptr<child_process> connect_to(const fake_v1_server& server, const std::string& target_url) {
     return std::make_unique<child_process>(
         tunely_binary(), std::vector<std::string>{"connect", "--server", server.ws_url(), "--token",
-                                                  "tun_" + std::string(43, 'A'), "--target", target.url(),
+                                                  "tun_" + std::string(43, 'A'), "--target", target_url,
                                                   "--reconnect", "0.2", "--log-level", "debug"});
 }
+
+std::unique_ptr<child_process> connect_to(const fake_v1_server& server, const test_target& target) {
+    return connect_to(server, target.url());
+}
+
+// The auth_ok of tunely 0.12 verbatim: `capabilities` always present (here the empty intersection).
+constexpr const char* original_auth_ok =
+    R"({"type":"auth_ok","domain":"orig","tunnel_id":"7","server_version":"","capabilities":[]})";
 
 // What the target got, through /echo-body (the client's `response.body`).
 std::string target_got(const json::object& response) {
@@ -317,12 +336,10 @@ std::string target_got(const json::object& response) {
 }
 
 TEST(v1_compat_client, bodies_from_an_original_server_are_json_decoded) {
-    // The auth_ok of tunely 0.12 verbatim: `capabilities` always present (here the empty intersection).
     test_target target;
     fake_v1_server server;
     auto client = connect_to(server, target);
-    ASSERT_NO_THROW(server.accept(
-        R"({"type":"auth_ok","domain":"orig","tunnel_id":"7","server_version":"","capabilities":[]})"));
+    ASSERT_NO_THROW(server.accept(original_auth_ok));
     // What the original server writes (json.dumps): a text body as a JSON string literal, non-ASCII as \u escapes.
     EXPECT_EQ(target_got(server.post(json::string(R"("a=1&b=two+words")"))), "a=1&b=two+words");
     EXPECT_EQ(target_got(server.post(json::string(R"("h\u00e9llo \ud83c\udf89\n\"q\"")"))),
@@ -346,6 +363,97 @@ TEST(v1_compat_client, bodies_from_a_server_without_capabilities_are_the_exact_t
     EXPECT_EQ(target_got(server.post(json::string(R"("quoted")"))), R"("quoted")");
     EXPECT_EQ(target_got(server.post(json::string("a=1"))), "a=1");
     EXPECT_EQ(target_got(server.post(json::string(R"("a=1")"))), R"("a=1")");
+}
+
+// TCP mode of an original 0.12 server (tunely-0.12.md §2.3-2.5): the server relays one external connection as
+// tcp_connect / tcp_data (base64) / tcp_close. What the client sends back for `conn_id`, until its tcp_close.
+struct tcp_reply {
+    std::string bytes;             // the target's bytes, decoded
+    std::optional<std::string> error;  // tcp_close's error (nullopt: null)
+    bool closed = false;
+};
+
+tcp_reply read_tcp(fake_v1_server& server, const std::string& conn_id) {
+    tcp_reply r;
+    while (!r.closed) {
+        auto m = server.next();
+        if (m.at("conn_id").is_string() && m.at("conn_id").as_string() != conn_id) continue;
+        if (m.at("type").as_string() == "tcp_data") {
+            auto bytes = base64_decode(std::string(m.at("data").as_string()));
+            EXPECT_TRUE(bytes.has_value());
+            r.bytes += bytes.value_or("");
+        } else if (m.at("type").as_string() == "tcp_close") {
+            r.closed = true;
+            if (m.at("error").is_string()) r.error = std::string(m.at("error").as_string());
+        }
+    }
+    return r;
+}
+
+json::object tcp_data(const std::string& conn_id, std::string_view bytes, std::int64_t sequence) {
+    return {{"type", "tcp_data"}, {"conn_id", conn_id}, {"data", base64_encode(bytes)}, {"sequence", sequence}};
+}
+
+TEST(v1_compat_client, tcp_mode_connections_are_relayed_and_a_bad_frame_ends_only_its_connection) {
+    test_target target;
+    fake_v1_server server;
+    auto client = connect_to(server, target);
+    ASSERT_NO_THROW(server.accept(original_auth_ok));
+    // Data may follow tcp_connect before the target connection is up (§2.3): it waits, in order.
+    server.send({{"type", "tcp_connect"}, {"conn_id", "c1"}});
+    server.send(tcp_data("c1", "GET /echo HTTP/1.1\r\nHost: x\r\n", 0));
+    server.send(tcp_data("c1", "Connection: close\r\n\r\n", 1));
+    auto one = read_tcp(server, "c1");
+    EXPECT_TRUE(one.bytes.starts_with("HTTP/1.1 200")) << one.bytes;
+    EXPECT_NE(one.bytes.find("/echo"), std::string::npos) << one.bytes;
+    EXPECT_FALSE(one.error.has_value()) << "the target's EOF closes without an error";
+
+    server.send({{"type", "tcp_connect"}, {"conn_id", "c2"}});
+    server.send({{"type", "tcp_data"}, {"conn_id", "c2"}, {"data", "not base64!"}, {"sequence", 0}});
+    auto two = read_tcp(server, "c2");
+    ASSERT_TRUE(two.error.has_value());
+    EXPECT_NE(two.error->find("base64"), std::string::npos) << *two.error;
+
+    server.send(tcp_data("unknown", "dropped", 0));  // unknown ids are dropped (§2.3)
+    server.send({{"type", "tcp_connect"}, {"conn_id", "c3"}});
+    server.send({{"type", "tcp_close"}, {"conn_id", "c3"}, {"error", nullptr}});
+    auto three = read_tcp(server, "c3");
+    EXPECT_TRUE(three.closed) << "a tcp_close from the server is echoed";
+    EXPECT_EQ(target_got(server.post(json::string("still serving"))), "still serving") << "HTTP beside TCP";
+}
+
+TEST(v1_compat_client, tcp_mode_bytes_for_a_target_that_never_reads_are_capped) {
+    // The target accepts and never reads: the kernel's buffers fill, then the client's 8 MiB per connection;
+    // beyond that the connection ends with an error instead of the client's memory growing.
+    asio::io_context target_ioc;
+    asio::ip::tcp::acceptor target(target_ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    fake_v1_server server;
+    auto client = connect_to(server, "http://127.0.0.1:" + std::to_string(target.local_endpoint().port()));
+    ASSERT_NO_THROW(server.accept(original_auth_ok));
+    server.send({{"type", "tcp_connect"}, {"conn_id", "flood"}});
+    asio::ip::tcp::socket held = target.accept();  // connected, never read
+    const std::string chunk(64 * 1024, 'x');
+    for (int i = 0; i < 32 * 16; ++i) server.send(tcp_data("flood", chunk, i));  // 32 MiB
+    auto r = read_tcp(server, "flood");
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_NE(r.error->find("slower"), std::string::npos) << *r.error;
+}
+
+TEST(v1_compat_client, tcp_mode_connect_failure_is_a_tcp_close_with_the_reason) {
+    std::uint16_t closed_port;
+    {
+        asio::io_context ioc;
+        asio::ip::tcp::acceptor a(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+        closed_port = a.local_endpoint().port();
+    }
+    fake_v1_server server;
+    auto client = connect_to(server, "http://127.0.0.1:" + std::to_string(closed_port));
+    ASSERT_NO_THROW(server.accept(original_auth_ok));
+    server.send({{"type", "tcp_connect"}, {"conn_id", "refused"}});
+    auto r = read_tcp(server, "refused");
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_NE(r.error->find("connect"), std::string::npos) << *r.error;
+    EXPECT_TRUE(r.bytes.empty());
 }
 
 }  // namespace
