@@ -125,4 +125,17 @@ private:
     std::string buffered_;
 };
 
+// Whole and in pieces, an input is the same message: both fail on the head, or both give the same head
+// (`head(x)` ties the fields an outcome compares) and then both fail on the body or both give the same body.
+// (Which error a malformed message gives may depend on where it was cut: a bad field seen whole is "bad
+// value", the same bytes cut before their CRLF are still "need more" at EOF.) An outcome has head_error,
+// body_error and body.
+template <class Outcome, class Head>
+bool same_message(const Outcome& a, const Outcome& b, Head head) {
+    if (!a.head_error != !b.head_error) return false;
+    if (a.head_error) return true;
+    if (head(a) != head(b) || !a.body_error != !b.body_error) return false;
+    return a.body_error || a.body == b.body;
+}
+
 }  // namespace tunely::fuzz

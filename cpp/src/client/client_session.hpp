@@ -12,6 +12,7 @@
 #include "target_pool.hpp"
 #include "tunely/client/tunnel_client.hpp"
 #include "tunely/transport/connection.hpp"
+#include "tunely/transport/done_signal.hpp"
 #include "tunely/transport/notifier.hpp"
 #include "tunely/transport/spawn.hpp"
 

@@ -28,25 +28,21 @@ struct call_state {
     bool cancelled = false;
 };
 
-// Clears call_state::target when the frame owning the connection unwinds, however it unwinds.
-struct target_guard {
-    std::shared_ptr<call_state> state;
-    ~target_guard() { state->target = nullptr; }
-};
-
 // One external TCP connection an original 0.12 server carries in TCP mode (tunely-0.12.md §2.3): bytes from
 // the server wait in `to_target` for the writer; 1.1 has no flow control, so past tcp_buffer_cap the connection
 // is ended with an error (the original server itself kills a socket whose queue passes 64 chunks).
 constexpr std::size_t tcp_buffer_cap = 8 * 1024 * 1024;
 constexpr std::size_t tcp_read_size = 64 * 1024;
+// Connections relayed at once per session (as --max-streams-per-session on the server): a server sending
+// tcp_connect without end gets tcp_close for the ones beyond, not a target connection each.
+constexpr std::size_t tcp_max_connections = 256;
 
 struct tcp_conn {
-    explicit tcp_conn(const executor& ex) : to_target(ex), writer_finished(ex) {}
+    explicit tcp_conn(const executor& ex) : to_target(ex), writer(ex) {}
     transport::body_queue to_target;
-    beast::tcp_stream* target = nullptr;  // valid while relay_tcp() owns the connection (see tcp_guard)
+    beast::tcp_stream* target = nullptr;  // valid while relay_tcp() owns the connection (see target_guard)
     bool stopped = false;
-    bool writer_done = false;
-    transport::notifier writer_finished;
+    transport::done_signal writer;  // tcp_to_target() ended; relay_tcp() joins it
 
     // Ends both directions: the writer's wait and the target's reads and writes.
     void stop() {
@@ -55,12 +51,6 @@ struct tcp_conn {
         to_target.fail(make_error_code(error::stream_cancelled));
         if (target) target->cancel();
     }
-};
-
-// Clears tcp_conn::target when the frame owning the connection unwinds, however it unwinds.
-struct tcp_guard {
-    std::shared_ptr<tcp_conn> c;
-    ~tcp_guard() { c->target = nullptr; }
 };
 
 // The body bytes for the target when the server JSON-encodes `request.body` (an original server, see
@@ -315,6 +305,10 @@ private:
 
     void on_tcp_connect(const v1::tcp_connect& m) {
         if (ended() || tcp_.count(m.conn_id)) return;
+        if (tcp_.size() >= tcp_max_connections) {
+            outbox_.push_text(v1::encode(v1::tcp_close{m.conn_id, "Too many TCP connections through this client"}));
+            return;
+        }
         auto c = std::make_shared<tcp_conn>(get_executor());
         tcp_.emplace(m.conn_id, c);
         spawn_stream(relay_tcp(m.conn_id, c));
@@ -364,7 +358,7 @@ private:
         std::shared_ptr<beast::tcp_stream> conn(std::move(*connected));
         if (c->stopped) co_return;
         c->target = conn.get();
-        tcp_guard guard{c};
+        target_guard guard{c};
         spawn_stream(tcp_to_target(id, c, conn));
         auto chunk = std::make_unique_for_overwrite<char[]>(tcp_read_size);  // written by each read before use
         std::int64_t sequence = 0;
@@ -383,7 +377,7 @@ private:
             }
         }
         c->stop();
-        while (!c->writer_done) co_await c->writer_finished.wait();
+        co_await c->writer.wait();
         c->target = nullptr;
     }
 
@@ -399,8 +393,7 @@ private:
                 break;
             }
         }
-        c->writer_done = true;
-        c->writer_finished.notify();
+        c->writer.set();
     }
 
     std::unordered_map<std::string, std::shared_ptr<call_state>> calls_;

@@ -40,20 +40,6 @@ struct client_stream {
     }
 };
 
-// The writer of an upgraded stream (tunnel → target), joined by the relay.
-struct writer_state {
-    explicit writer_state(const executor& ex) : finished(ex) {}
-    bool done = false;
-    transport::notifier finished;
-};
-
-// Clears client_stream::target when the frame that owns the target connection
-// unwinds, however it unwinds: a RESET never reaches a destroyed connection.
-struct target_guard {
-    std::shared_ptr<client_stream> st;
-    ~target_guard() { st->target = nullptr; }
-};
-
 class session_v2 final : public client_session {
 public:
     using client_session::client_session;
@@ -171,7 +157,7 @@ private:
     // Tunnel → target: the caller's bytes, credit granted as they are written;
     // the end of the request direction half-closes the target connection.
     awaitable<void> tunnel_to_target(std::shared_ptr<client_stream> st, std::shared_ptr<beast::tcp_stream> conn,
-                                     std::shared_ptr<writer_state> writer) {
+                                     std::shared_ptr<transport::done_signal> writer) {
         auto self = shared_from_this();
         for (;;) {
             auto next = co_await st->flow.received().next();
@@ -185,8 +171,7 @@ private:
             if (ec) break;
             st->flow.consumed(n);
         }
-        writer->done = true;
-        writer->finished.notify();
+        writer->set();
     }
 
     // After the target's 101: RESPONSE 101, then raw bytes both ways until the
@@ -197,7 +182,7 @@ private:
         st->target = conn.get();  // a RESET aborts the relay's reads and writes
         target_guard guard{st};
         outbox_.push_binary(v2::encode(v2::response{st->id(), false, 101, std::move(fields), {}}));
-        auto writer = std::make_shared<writer_state>(get_executor());
+        auto writer = std::make_shared<transport::done_signal>(get_executor());  // joined below
         spawn_stream(tunnel_to_target(st, conn, writer));
         bool ok = true;
         if (buffer.size() > 0) {  // bytes the target sent right after its 101
@@ -223,7 +208,7 @@ private:
         // The target side is over: nothing the caller still sends can be delivered.
         st->flow.abort(make_error_code(error::stream_cancelled));
         conn->cancel();
-        while (!writer->done) co_await writer->finished.wait();
+        co_await writer->wait();
         st->target = nullptr;
     }
 

@@ -15,6 +15,17 @@ namespace tunely::client {
 
 namespace http = boost::beast::http;
 
+// Clears `state->target` (a raw pointer to a target connection, kept only to cancel it) when the frame that
+// owns the connection unwinds, however it unwinds: declared after the connection, it runs before the
+// connection is destroyed, so nothing cancels a destroyed connection.
+template <class State>
+struct target_guard {
+    std::shared_ptr<State> state;
+    ~target_guard() { state->target = nullptr; }
+};
+template <class State>
+target_guard(std::shared_ptr<State>) -> target_guard<State>;  // clang-16 deduces no aggregate templates
+
 // Request header for the target: end-to-end fields of the tunnel request, our
 // Host, keep-alive.
 template <class Body>

@@ -9,7 +9,7 @@
 
 #include "tunely/core/error.hpp"
 #include "tunely/core/http_status.hpp"
-#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/done_signal.hpp"
 #include "tunely/transport/spawn.hpp"
 #include "upgrade_relay.hpp"
 
@@ -43,10 +43,9 @@ std::string error_text(const std::error_code& ec, std::string_view domain) {
 // on the socket at a time, as Beast allows).
 struct upload {
     explicit upload(const executor& ex) : finished(ex) {}
-    bool done = false;      // the coroutine has returned
     bool complete = false;  // the whole body was read from the caller
     std::string start;      // first bytes, for the request log
-    transport::notifier finished;
+    transport::done_signal finished;  // the coroutine has returned
 };
 
 template <class Stream>
@@ -86,8 +85,7 @@ awaitable<void> relay_request_body(std::shared_ptr<upload> state, Stream& stream
         }
     }
     buffer.shrink_to_fit();  // idle keep-alive connections keep no large buffer
-    state->done = true;
-    state->finished.notify();
+    state->finished.set();
 }
 
 bool is_bodyless_status(unsigned status) { return status / 100 == 1 || status == 204 || status == 304; }
@@ -270,7 +268,8 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         transport::spawn(co_await asio::this_coro::executor,
                          relay_request_body(up, stream, buffer, parser, x), "ingress upload " + domain);
     } else {
-        up->done = up->complete = true;
+        up->complete = true;
+        up->finished.set();
         // An upgrade keeps the request direction open until the target answers.
         if (upgrade.empty())
             if (auto ec = co_await x->finish_body()) x->cancel(ec);
@@ -320,11 +319,11 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         keep_alive = false;
     }
 
-    if (!up->done) {
+    if (!up->finished.done()) {
         // The response is over but the caller is still sending: stop reading it.
         x->cancel(make_error_code(error::stream_cancelled));
         beast::get_lowest_layer(stream).cancel();
-        while (!up->done) co_await up->finished.wait();
+        co_await up->finished.wait();
         keep_alive = false;
     }
     if (escaped) std::rethrow_exception(escaped);  // logged once, at the connection's root

@@ -5,7 +5,7 @@
 #include <boost/asio/ssl/error.hpp>
 
 #include "tunely/core/error.hpp"
-#include "tunely/transport/notifier.hpp"
+#include "tunely/transport/done_signal.hpp"
 #include "tunely/transport/spawn.hpp"
 
 namespace tunely::server {
@@ -15,15 +15,9 @@ namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
 
-struct caller_reader {
-    explicit caller_reader(const executor& ex) : finished(ex) {}
-    bool done = false;
-    transport::notifier finished;
-};
-
 // Caller → tunnel, until the caller's end of input or an error.
 template <class Stream>
-awaitable<void> caller_to_tunnel(std::shared_ptr<caller_reader> state, Stream& stream,
+awaitable<void> caller_to_tunnel(std::shared_ptr<transport::done_signal> finished, Stream& stream,
                                  beast::flat_buffer& buffer, std::shared_ptr<exchange> x) {
     bool ok = true;
     if (buffer.size() > 0) {
@@ -46,15 +40,14 @@ awaitable<void> caller_to_tunnel(std::shared_ptr<caller_reader> state, Stream& s
             break;
         }
     }
-    state->done = true;
-    state->finished.notify();
+    finished->set();
 }
 
 }  // namespace
 
 template <class Stream>
 awaitable<void> relay_upgraded(Stream& stream, beast::flat_buffer& buffer, std::shared_ptr<exchange> x) {
-    auto reader = std::make_shared<caller_reader>(co_await asio::this_coro::executor);
+    auto reader = std::make_shared<transport::done_signal>(co_await asio::this_coro::executor);
     transport::spawn(co_await asio::this_coro::executor, caller_to_tunnel(reader, stream, buffer, x),
                      "upgraded caller reader");
     // The reader uses the caller's stream and buffer: it is joined below, an exception included.
@@ -79,10 +72,10 @@ awaitable<void> relay_upgraded(Stream& stream, beast::flat_buffer& buffer, std::
         escaped = std::current_exception();
     }
     // Nothing more can reach the target: stop reading the caller.
-    if (!reader->done) {
+    if (!reader->done()) {
         x->cancel(make_error_code(error::stream_cancelled));
         beast::get_lowest_layer(stream).cancel();
-        while (!reader->done) co_await reader->finished.wait();
+        co_await reader->wait();
     }
     if (escaped) std::rethrow_exception(escaped);
 }

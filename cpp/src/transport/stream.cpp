@@ -24,7 +24,8 @@ void stream::push_frame(std::string bytes) {
 
 awaitable<bool> stream::send(std::string_view bytes, bool last) {
     do {
-        while (send_credit_ <= 0 && !aborted_) co_await credit_changed_.wait();
+        // Credit counts payload bytes: an empty DATA that only ends the stream needs none.
+        while (send_credit_ <= 0 && !bytes.empty() && !aborted_) co_await credit_changed_.wait();
         if (aborted_) co_return false;
         auto out = out_.lock();  // held while waiting: the session aborts us when it ends
         if (!out) co_return false;

@@ -439,6 +439,30 @@ TEST(v1_compat_client, tcp_mode_bytes_for_a_target_that_never_reads_are_capped) 
     EXPECT_NE(r.error->find("slower"), std::string::npos) << *r.error;
 }
 
+TEST(v1_compat_client, tcp_mode_connections_per_session_are_capped) {
+    test_target target;  // accepts every connection and waits for a request that never comes
+    fake_v1_server server;
+    auto client = connect_to(server, target);
+    ASSERT_NO_THROW(server.accept(original_auth_ok));
+    constexpr int opened = 300, cap = 256;
+    for (int i = 0; i < opened; ++i)
+        server.send({{"type", "tcp_connect"}, {"conn_id", std::string("c").append(std::to_string(i))}});
+    int refused = 0;
+    while (refused < opened - cap) {
+        auto m = server.next();
+        ASSERT_EQ(m.at("type").as_string(), "tcp_close") << json::serialize(m);
+        EXPECT_NE(std::string(m.at("error").as_string()).find("Too many"), std::string::npos);
+        ++refused;
+    }
+    EXPECT_EQ(refused, opened - cap);
+    server.send({{"type", "tcp_close"}, {"conn_id", "c0"}, {"error", nullptr}});  // one slot frees
+    EXPECT_TRUE(read_tcp(server, "c0").closed);
+    server.send({{"type", "tcp_connect"}, {"conn_id", "again"}});
+    server.send(tcp_data("again", "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0));
+    auto r = read_tcp(server, "again");
+    EXPECT_TRUE(r.bytes.starts_with("HTTP/1.1 200")) << r.bytes;
+}
+
 TEST(v1_compat_client, tcp_mode_connect_failure_is_a_tcp_close_with_the_reason) {
     std::uint16_t closed_port;
     {

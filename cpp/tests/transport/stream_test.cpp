@@ -127,6 +127,22 @@ TEST(stream, abort_wakes_a_sender_waiting_for_credit_and_a_reader) {
     EXPECT_TRUE(w.frames().empty()) << "nothing sent without credit";
 }
 
+TEST(stream, ending_the_stream_needs_no_credit) {
+    asio::io_context ioc;
+    wire w(ioc);
+    stream st(ioc.get_executor(), 11, w.box);
+    st.spend(v2_initial_window);
+    std::optional<bool> sent;
+    asio::co_spawn(ioc, [&]() -> awaitable<void> { sent = co_await st.send({}, true); }, asio::detached);
+    ioc.poll();
+    ASSERT_TRUE(sent.has_value()) << "an empty END_STREAM does not wait for WINDOW";
+    EXPECT_TRUE(*sent);
+    auto frames = w.frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_TRUE(std::get<v2::data>(frames[0]).end_stream);
+    EXPECT_TRUE(std::get<v2::data>(frames[0]).bytes.empty());
+}
+
 TEST(stream, a_stream_outliving_its_session_sends_nothing) {
     asio::io_context ioc;
     std::weak_ptr<outbox> gone;
