@@ -35,6 +35,12 @@ trap 'rm -rf "$npm_prefix"' EXIT
 echo "== installing tunely@0.2.1 from npm into $npm_prefix"
 npm install --prefix "$npm_prefix" --no-audit --no-fund --loglevel=error tunely@0.2.1 ws@8.23.0 commander@12.1.0 >/dev/null
 
+# --- our TypeScript CLI (the interop tests run it against the original server)
+if [ ! -f typescript/dist/bin.js ]; then
+  echo "== building the TypeScript package"
+  (cd typescript && npm ci --no-audit --no-fund --silent && npm run build --silent)
+fi
+
 status=0
 echo "== original Python client and server (tunely 0.12.0) ↔ our $TUNELY_BIN"
 (cd interop/python && "$venv/bin/python" -m pytest -p no:cacheprovider -v -rxXfE "$@") || status=1

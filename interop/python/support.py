@@ -260,16 +260,21 @@ class Process:
 class OurServer:
     """Our `tunely server` (TUNELY_BIN) on a kernel-chosen port with a throw-away SQLite database."""
 
-    def __init__(self, workdir: Path, *extra_args: str):
+    def __init__(self, workdir: Path, *extra_args: str, env: dict | None = None):
         workdir.mkdir(parents=True, exist_ok=True)
         self.process = Process(
             [TUNELY_BIN, "server", "--host", "127.0.0.1", "--port", "0", "--admin-key", ADMIN_KEY,
              "--database", f"sqlite:///{workdir / 'tunnels.db'}", "--log-level", "debug", *extra_args],
-            workdir / "our-server.log", cwd=workdir)
+            workdir / "our-server.log", cwd=workdir, env=env)
         m = self.process.wait_for(r"listening on http://[0-9.]+:([0-9]+)", 20)
         self.port = int(m.group(1))
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws/tunnel"
+
+    def tcp_listener(self, domain: str) -> int:
+        """The port of our TCP listener for `domain` (from the line the server prints at start)."""
+        m = self.process.wait_for(rf"TCP listener on [0-9.]+:([0-9]+) for tunnel {re.escape(domain)}\b", 5)
+        return int(m.group(1))
 
     def admin(self, method: str, path: str, body: dict | None = None) -> Reply:
         return call(method, self.url + path, json.dumps(body) if body is not None else None,
@@ -383,9 +388,16 @@ class OriginalServer:
         self.process.stop()
 
 
-def our_client(server_ws_url: str, token: str, target_url: str, workdir: Path, *extra: str) -> Process:
-    """Our `tunely connect`."""
+# Our TypeScript CLI (typescript/, built by scripts/test-interop.sh when missing).
+TS_CLI = str(REPO / "typescript" / "dist" / "bin.js")
+
+
+def our_client(server_ws_url: str, token: str, target_url: str, workdir: Path, *extra: str,
+               kind: str = "cpp") -> Process:
+    """Our `tunely connect`: the C++ binary, or (kind="ts") the TypeScript CLI."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return Process([TUNELY_BIN, "connect", "--server", server_ws_url, "--token", token, "--target", target_url,
-                    "--reconnect", "0.5", "--log-level", "debug", *extra],
-                   workdir / f"our-client-{time.monotonic_ns()}.log", cwd=workdir)
+    program = [TUNELY_BIN] if kind == "cpp" else ["node", TS_CLI]
+    common = ["connect", "--server", server_ws_url, "--token", token, "--target", target_url]
+    flags = ["--reconnect", "0.5", "--log-level", "debug"] if kind == "cpp" else ["--reconnect", "0.5"]
+    return Process([*program, *common, *flags, *extra],
+                   workdir / f"our-client-{kind}-{time.monotonic_ns()}.log", cwd=workdir)

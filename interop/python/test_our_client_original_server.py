@@ -159,14 +159,15 @@ def test_tcp_mode_tunnel_from_the_original_cli(original, target, tmp_path):
     assert original.cli("tunnel", "list").stdout.count("tcp-ours") == 1
 
 
-def test_tcp_mode_tunnel_carries_http(original, target, tmp_path):
-    """tunely 0.12 creates only TCP-mode tunnels: raw TCP as tcp_connect/tcp_data (base64)/tcp_close; our client
-    relays each connection to its target's host and port."""
+@pytest.mark.parametrize("kind", ["cpp", "ts"])
+def test_tcp_mode_tunnel_carries_http(original, target, tmp_path, kind):
+    """tunely 0.12 creates only TCP-mode tunnels: raw TCP as tcp_connect/tcp_data (base64)/tcp_close; our clients
+    (C++ and TypeScript) relay each connection to their target's host and port."""
     rows = original.admin("GET", "/api/tunnels").json()
     if not any(t["domain"] == "tcp-ours" for t in rows):
         assert original.cli("tunnel", "create", "tcp-ours").returncode == 0
     token = original.admin("POST", "/api/tunnels/tcp-ours/regenerate-token").json()["token"]
-    client = our_client(original.ws_url, token, target.url, tmp_path)
+    client = our_client(original.ws_url, token, target.url, tmp_path, kind=kind)
     try:
         original.wait_connected("tcp-ours")
         r = call("GET", f"{original.url}/t/tcp-ours/ingress")

@@ -1,5 +1,5 @@
 // `tunely connect`: the original SDK CLI's flags (-s -t -T -r -f) plus the C++
-// CLI's --max-attempts and --no-protocol-2; the same env variables.
+// CLI's --max-attempts, --no-protocol-2 and --tcp-target; the same env variables.
 // Exit codes as the C++ CLI: 0 stopped, 1 fatal error, 2 usage, 3 already connected.
 import { createRequire } from 'node:module';
 
@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { TunnelClient } from './client.js';
 import { TunelyError } from './errors.js';
+import { parseHostPort } from './tcp.js';
 import { TerminalView } from './terminal.js';
 
 // The installed package's version (dist/cli.js and src/cli.ts both sit one level below package.json).
@@ -28,6 +29,7 @@ interface ConnectFlags {
   server: string;
   token?: string;
   target: string;
+  tcpTarget?: string;
   reconnect: number;
   force: boolean;
   maxAttempts: number;
@@ -39,11 +41,15 @@ export async function connect(flags: ConnectFlags): Promise<number> {
     process.stderr.write('error: a tunnel token is required: --token tun_… (or TUNELY_TOKEN)\n');
     return 2;
   }
+  if (flags.tcpTarget && !parseHostPort(flags.tcpTarget)) {
+    process.stderr.write(`error: --tcp-target '${flags.tcpTarget}' is not HOST:PORT (a port 1-65535; an IPv6 address in brackets, e.g. [::1]:22)\n`);
+    return 2;
+  }
   const view = new TerminalView(flags.server, flags.target, process.stdout.isTTY === true);
   let client: TunnelClient;
   try {
     client = new TunnelClient({
-      serverUrl: flags.server, token: flags.token, targetUrl: flags.target, force: flags.force,
+      serverUrl: flags.server, token: flags.token, targetUrl: flags.target, tcpTarget: flags.tcpTarget || undefined, force: flags.force,
       reconnectInterval: flags.reconnect * 1000, maxReconnectAttempts: flags.maxAttempts, protocol2: flags.protocol2,
     });
   } catch (e) {
@@ -88,6 +94,7 @@ export function program(): Command {
     .addOption(new Option('-s, --server <url>', 'Tunnel server WebSocket URL').env('TUNELY_SERVER_URL').default('ws://localhost:8080/ws/tunnel'))
     .addOption(new Option('-t, --token <token>', 'Tunnel token (tun_…)').env('TUNELY_TOKEN'))
     .addOption(new Option('-T, --target <url>', 'Target service URL').env('TUNELY_TARGET_URL').default('http://localhost:8090'))
+    .addOption(new Option('--tcp-target <host:port>', "Where TCP tunnel connections go ([::1]:22 for IPv6; default: the target URL's host and port)").env('TUNELY_TCP_TARGET'))
     .addOption(new Option('-r, --reconnect <seconds>', 'Base reconnect delay in seconds (doubles, capped at 300)').env('TUNELY_RECONNECT').default(5).argParser(positiveNumber))
     .addOption(new Option('-f, --force', 'Take over a tunnel that is connected elsewhere').env('TUNELY_FORCE').default(false))
     .addOption(new Option('--max-attempts <n>', 'Give up after this many failed reconnects (0 = never)').env('TUNELY_MAX_ATTEMPTS').default(0).argParser(count))

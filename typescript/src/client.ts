@@ -17,6 +17,12 @@
 // that stops reading stops the target being read; request DATA beyond the
 // credit granted is reset (flow_control); a response head the protocol cannot
 // carry fails that one request with 502 (RESET target_error).
+//
+// TCP tunnels (spec §1.2, §2.15): with a TCP target (tcpTarget, else the
+// target URL's host and port) the client offers tunely/2+tcp and, for 1.1
+// sessions, tunely/tcp. A RAW OPEN of kind TCP becomes one node:net connection,
+// relayed on the stream's windows like an upgraded exchange, with half-close;
+// 1.1's tcp_connect / tcp_data / tcp_close are relayed by V1TcpRelay (tcp.ts).
 import { Readable } from 'node:stream';
 import WebSocket from 'ws';
 
@@ -26,10 +32,13 @@ import { TunelyError } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
 import { FrameWriter } from './frame_writer.js';
 import { isBatch, splitBatch } from './protocol/batch.js';
-import { capabilityBatch, capabilityUpgrade, capabilityV2, v1MaxMessageSize, v2InitialWindow, v2MaxDataPayload } from './protocol/limits.js';
+import {
+  capabilityBatch, capabilityTcp, capabilityUpgrade, capabilityV1Tcp, capabilityV2, v1MaxMessageSize, v2InitialWindow, v2MaxDataPayload,
+} from './protocol/limits.js';
 import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
 import { Target, TargetError, failureStatus, headTooLarge, upgradeProtocol } from './target.js';
+import { TcpConnectError, V1TcpRelay, connectTcp, defaultConnectTimeout, maxTcpConnections, tcpTargetOf, type HostPort } from './tcp.js';
 
 export type { TunnelRequest } from './compat.js';
 
@@ -70,6 +79,10 @@ export interface TunnelClientConfig {
   protocol2?: boolean; // offer protocol 2 (true)
   pingInterval?: number; // ms (25000)
   idleTimeout?: number; // ms: reconnect when nothing arrives this long (45000)
+  // Where TCP tunnel connections go: "HOST:PORT", IPv6 in brackets ("[::1]:22").
+  // Default: the host and port of targetUrl (443 for https, 80 for http).
+  tcpTarget?: string;
+  connectTimeout?: number; // ms, connecting to a TCP target (10000; protocol 2: at most the server's deadline)
 }
 
 export interface TunnelClientOptions extends TunnelClientConfig, TunnelClientEvents {}
@@ -84,6 +97,8 @@ interface Session {
   goingAway: boolean;
   lastStreamId: number;
   closing: boolean; // we closed it, or it closed
+  tcp: boolean; // protocol 2: tunely/2+tcp negotiated (RAW OPENs of kind TCP are served)
+  v1Tcp?: V1TcpRelay; // protocol 1.1: the TCP relay (an original server sends tcp_connect unasked)
 }
 
 interface Stream {
@@ -97,6 +112,7 @@ interface Stream {
   sendCredit: number;
   creditWaiters: Array<() => void>;
   closed: boolean;
+  raw: boolean; // a raw TCP stream (counted against maxTcpConnections)
 }
 
 // The callbacks are properties of the client, declared once (TunnelClientEvents, merged into the class).
@@ -113,6 +129,8 @@ export class TunnelClient {
   private stopping = false;
   private wake?: () => void;
   private readonly target: Target;
+  private readonly tcpTarget: HostPort;
+  private tcpStreams = 0; // raw TCP streams in `streams`
   private readonly streams = new Map<number, Stream>();
   private readonly v1Calls = new Map<string, AbortController>();
 
@@ -124,10 +142,11 @@ export class TunnelClient {
     const { onConnect, onDisconnect, onRequest, onError, onReconnecting, onRequestDone, ...config } = options;
     this.options = {
       reconnectInterval: 5000, maxReconnectAttempts: 0, requestTimeout: 300_000, force: false, protocol2: true,
-      pingInterval: 25_000, idleTimeout: 45_000, ...config,
+      pingInterval: 25_000, idleTimeout: 45_000, tcpTarget: '', connectTimeout: defaultConnectTimeout, ...config,
     };
     Object.assign(this, { onConnect, onDisconnect, onRequest, onError, onReconnecting, onRequestDone });
     this.target = new Target(options.targetUrl);
+    this.tcpTarget = tcpTargetOf(this.options.tcpTarget || undefined, options.targetUrl);
   }
 
   // The original SDK's on(): sets the callback of one event, replacing the
@@ -235,7 +254,8 @@ export class TunnelClient {
       }, Math.min(1000, this.options.idleTimeout / 4));
 
       ws.on('open', () => {
-        const caps = this.options.protocol2 ? [capabilityV2, capabilityUpgrade, capabilityBatch] : [];
+        // TCP: raw streams on protocol 2; the original's tcp_* messages should the session be 1.1.
+        const caps = this.options.protocol2 ? [capabilityV2, capabilityUpgrade, capabilityBatch, capabilityTcp, capabilityV1Tcp] : [capabilityV1Tcp];
         ws.send(v1.encode({ type: 'auth', token: this.options.token, client_version: clientVersion, force: this.options.force, capabilities: caps }));
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -246,7 +266,12 @@ export class TunnelClient {
             authenticated = true;
             protocol2 = this.options.protocol2 && m.value.capabilities.includes(capabilityV2);
             const batching = protocol2 && m.value.capabilities.includes(capabilityBatch);
-            session = { ws, out: new FrameWriter(ws, batching), goingAway: false, lastStreamId: 0, closing: false };
+            const out = new FrameWriter(ws, batching);
+            session = {
+              ws, out, goingAway: false, lastStreamId: 0, closing: false,
+              tcp: protocol2 && m.value.capabilities.includes(capabilityTcp),
+              v1Tcp: protocol2 ? undefined : new V1TcpRelay(out, this.tcpTarget, this.options.connectTimeout),
+            };
             this.session = session;
             this.connected = true;
             this.protocol = protocol2 ? '2' : '1.1';
@@ -273,6 +298,7 @@ export class TunnelClient {
         clearInterval(pinger);
         clearInterval(watchdog);
         if (session) session.closing = true;
+        session?.v1Tcp?.closeAll();
         if (this.session === session) this.session = undefined;
         for (const s of this.streams.values()) this.closeStream(s, true);
         this.streams.clear();
@@ -297,6 +323,7 @@ export class TunnelClient {
     if (!m.ok) return; // malformed frames are dropped; the session goes on
     if (m.value.type === 'ping') session.out.sendText(v1.encode({ type: 'pong', timestamp: m.value.timestamp }));
     else if (m.value.type === 'request') void this.serveV1(session.out, m.value);
+    else session.v1Tcp?.handle(m.value); // tcp_connect, tcp_data, tcp_close; anything else is dropped
   }
 
   private async serveV1(out: FrameWriter, r: v1.Request): Promise<void> {
@@ -398,7 +425,9 @@ export class TunnelClient {
           out.send(v2.encode({ type: 'reset', streamId: f.streamId, code: v2.resetCodes.refused, message: 'going away' }));
           break;
         }
-        void this.serveV2(session, f);
+        // A raw stream (spec §2.15) is never an HTTP exchange: TCP when negotiated, else refused.
+        if (f.raw) this.serveRaw(session, f);
+        else void this.serveV2(session, f);
         break;
       case 'data':
         if (!s) break;
@@ -460,10 +489,149 @@ export class TunnelClient {
   private closeStream(s: Stream, abort: boolean): void {
     if (s.closed) return;
     s.closed = true;
+    if (s.raw) this.tcpStreams--;
     if (abort) s.abort.abort();
     for (const w of s.creditWaiters.splice(0)) w();
     if (this.streams.get(s.id) === s) this.streams.delete(s.id);
     this.closeIfGone(s.session);
+  }
+
+  // A new stream for OPEN `f`: credit both ways at the initial window, and the
+  // request direction as a Readable (when it carries anything) whose reads grant
+  // credit back as its consumer drains it.
+  private openStream(session: Session, f: v2.Open, raw: boolean): Stream {
+    const s: Stream = {
+      id: f.streamId, session, abort: new AbortController(), bodyEnded: f.endStream, receiveCredit: v2InitialWindow - f.body.length,
+      pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false, raw,
+    };
+    this.streams.set(s.id, s);
+    if (raw) this.tcpStreams++;
+    if (raw || !f.endStream || f.body.length) {
+      const body = new Readable({ read: () => this.maybeGrant(session.out, s) });
+      s.body = body;
+      if (f.body.length) body.push(Buffer.from(f.body));
+      if (f.endStream) body.push(null);
+    }
+    return s;
+  }
+
+  // Bytes towards the server as DATA frames under the stream's send credit, and
+  // below the WebSocket's high-water mark: a server that grants credit but stops
+  // reading holds the producer (target) back here instead of filling memory.
+  // Throws once the stream is closed (reset, or the session ended).
+  private async sendData(s: Stream, chunk: Buffer): Promise<void> {
+    const out = s.session.out;
+    let bytes = chunk;
+    while (bytes.length) {
+      while (s.sendCredit <= 0 && !s.closed) await new Promise<void>((r) => s.creditWaiters.push(r));
+      await out.whenWritable();
+      if (s.closed) throw new Error('stream reset');
+      const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
+      out.send(v2.encode({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) }));
+      s.sendCredit -= n;
+      bytes = bytes.subarray(n);
+    }
+  }
+
+  // A RAW OPEN (spec §2.15): TCP when tunely/2+tcp was negotiated, within
+  // maxTcpConnections; anything else is refused before any processing.
+  private serveRaw(session: Session, f: v2.Open): void {
+    const refuse = (message: string) =>
+      session.out.send(v2.encode({ type: 'reset', streamId: f.streamId, code: v2.resetCodes.refused, message }));
+    if (f.method !== v2.methodTcp) return refuse(`Raw ${f.method} streams not supported by this client`);
+    if (!session.tcp) return refuse('Raw TCP streams not supported: tunely/2+tcp was not negotiated');
+    if (this.tcpStreams >= maxTcpConnections) return refuse('Too many TCP connections through this client');
+    void this.serveTcp(session, f);
+  }
+
+  // One raw TCP stream: a new connection to the TCP target within the connect
+  // timeout (and the OPEN's deadline, when it gives one), RESPONSE 200 without
+  // fields, then bytes both ways on the stream's windows. Bytes the server sent
+  // before RESPONSE wait in the stream's Readable (within its window) and go
+  // first. Each direction ends on its own (half-close): the server's END_STREAM
+  // ends our writes to the target (after what is held), the target's EOF is
+  // DATA END_STREAM; the stream is done once both ended. A broken target
+  // connection is RESET target_error; a RESET from the server cuts it.
+  // Reported once, when it ends, to onRequestDone: method TCP, path the
+  // external peer (tunely-peer), status 200 once connected (0 if never).
+  private async serveTcp(session: Session, f: v2.Open): Promise<void> {
+    const started = Date.now();
+    const out = session.out;
+    const s = this.openStream(session, f, true);
+    const body = s.body!;
+    const peer = f.headers.find(([n]) => n.toLowerCase() === 'tunely-peer')?.[1];
+    const summary: RequestSummary = { method: f.method, path: peer ?? f.target, status: 0, durationMs: 0 };
+    const reset = (code: keyof typeof v2.resetCodes, message: string) => {
+      if (s.closed) return;
+      out.send(v2.encode({ type: 'reset', streamId: s.id, code: v2.resetCodes[code], message }));
+      summary.error ??= message;
+      this.closeStream(s, true);
+    };
+    const limit = f.timeoutMs ? Math.min(this.options.connectTimeout, f.timeoutMs) : this.options.connectTimeout;
+    const { socket, connected } = connectTcp(this.tcpTarget, limit, s.abort.signal);
+    socket.on('error', () => undefined); // handled below (connect failure, then 'error' while relaying)
+    try {
+      await connected;
+      if (s.closed) throw new TcpConnectError('aborted', 'cancelled'); // reset as the connect completed
+    } catch (e) {
+      socket.destroy();
+      if (e instanceof TcpConnectError && e.kind === 'timeout') reset('target_timeout', 'Target service timeout');
+      else if (e instanceof TcpConnectError && e.kind === 'unavailable') reset('target_unavailable', `Target service unavailable: ${e.message}`);
+      else if (!s.closed) reset('internal', (e as Error).message);
+      summary.error ??= 'Connection reset';
+      this.closeStream(s, true);
+      summary.durationMs = Date.now() - started;
+      this.emit('onRequestDone', summary);
+      return;
+    }
+    s.abort.signal.addEventListener('abort', () => socket.destroy(), { once: true });
+    out.send(v2.encode({ type: 'response', streamId: s.id, endStream: false, status: 200, headers: [], body: new Uint8Array(0) }));
+    summary.status = 200;
+    await new Promise<void>((resolve) => {
+      let targetEnded = false; // our DATA END_STREAM went out
+      let writesEnded = false; // the server's direction ended and was written, then FIN
+      let sending = Promise.resolve(); // the target's bytes on their way, in order; never rejects
+      const finishIfDone = () => {
+        if (!targetEnded || !writesEnded || s.closed) return;
+        this.closeStream(s, false);
+        socket.destroy();
+      };
+      // Target → server: one chunk at a time, the socket paused while it waits for credit or outbox room.
+      socket.on('data', (chunk: Buffer) => {
+        socket.pause();
+        sending = sending.then(() => this.sendData(s, chunk)).then(
+          () => void (s.closed || socket.resume()),
+          () => void socket.destroy(),
+        );
+      });
+      socket.on('end', () => {
+        sending = sending.then(() => {
+          if (s.closed) return;
+          out.send(v2.encode({ type: 'data', streamId: s.id, endStream: true, bytes: new Uint8Array(0) }));
+          targetEnded = true;
+          finishIfDone();
+        });
+      });
+      socket.on('finish', () => {
+        writesEnded = true;
+        finishIfDone();
+      });
+      socket.on('error', (e: Error) => reset('target_error', `Target connection broken: ${e.message}`));
+      socket.on('close', () => {
+        void sending.then(() => {
+          // Closed with both directions over: done; otherwise (a reset already closed it, or the
+          // connection went away without an error event) the stream cannot go on.
+          finishIfDone();
+          reset('target_error', 'Target connection closed');
+          resolve();
+        });
+      });
+      // Server → target: what is held, then what arrives; its END_STREAM ends our writes (socket.end()).
+      body.pipe(socket);
+    });
+    if (s.abort.signal.aborted && !summary.error) summary.error = 'Connection reset'; // a RESET, or the session ended
+    summary.durationMs = Date.now() - started;
+    this.emit('onRequestDone', summary);
   }
 
   private async serveV2(session: Session, f: v2.Open): Promise<void> {
@@ -477,35 +645,11 @@ export class TunnelClient {
       timeout: (f.timeoutMs || this.options.requestTimeout) / 1000,
     });
     const out = session.out;
-    const s: Stream = {
-      id: f.streamId, session, abort: new AbortController(), bodyEnded: f.endStream, receiveCredit: v2InitialWindow - f.body.length,
-      pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false,
-    };
-    this.streams.set(s.id, s);
+    const s = this.openStream(session, f, false);
     const send = (frame: v2.Frame) => out.send(v2.encode(frame));
-    let body: Readable | null = null;
-    if (!f.endStream || f.body.length) {
-      body = new Readable({ read: () => this.maybeGrant(out, s) });
-      s.body = body;
-      if (f.body.length) body.push(Buffer.from(f.body));
-      if (f.endStream) body.push(null);
-    }
+    const body = s.body ?? null;
     const summary: RequestSummary = { method: f.method, path: f.target, status: 0, durationMs: 0 };
-    // Response bytes as DATA frames under the stream's send credit, and below
-    // the WebSocket's high-water mark: a server that grants credit but stops
-    // reading holds the target back here instead of filling memory.
-    const sendData = async (chunk: Buffer) => {
-      let bytes = chunk;
-      while (bytes.length) {
-        while (s.sendCredit <= 0 && !s.closed) await new Promise<void>((r) => s.creditWaiters.push(r));
-        await out.whenWritable();
-        if (s.closed) throw new Error('stream reset');
-        const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
-        send({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) });
-        s.sendCredit -= n;
-        bytes = bytes.subarray(n);
-      }
-    };
+    const sendData = (chunk: Buffer) => this.sendData(s, chunk);
     try {
       const timeout = f.timeoutMs || this.options.requestTimeout;
       const upgrade = upgradeProtocol(f.headers);

@@ -30,6 +30,10 @@ export const errorCodes = [
   'upgrade_not_supported',
   'invalid_response',
   'too_many_streams',
+  'too_many_connections',
+  'tcp_not_supported',
+  'idle_timeout',
+  'tcp_mode',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

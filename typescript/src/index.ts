@@ -11,5 +11,6 @@ export {
   TunnelClient, runTunnelClient, clientVersion, type TunnelClientOptions, type TunnelClientConfig, type TunnelClientEvents,
   type RequestSummary,
 } from './client.js';
+export { parseHostPort, tcpTargetOf, maxTcpConnections, type HostPort } from './tcp.js';
 export { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 export { TerminalView } from './terminal.js';

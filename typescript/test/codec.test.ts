@@ -13,6 +13,22 @@ describe('protocol 2 codec', () => {
     expect(v2.decode(bytes).ok).toBe(true);
   });
 
+  it('sets and reads the RAW flag on OPEN only', () => {
+    const open: v2.Open = {
+      type: 'open', streamId: 1, endStream: false, timeoutMs: 10000, method: v2.methodUdp, target: '/',
+      headers: [['tunely-peer', '[2001:db8::7]:5353']], body: new Uint8Array(0), raw: true,
+    };
+    const bytes = v2.encode(open);
+    expect(bytes[1]).toBe(v2.flagRaw);
+    expect(v2.decode(bytes)).toEqual({ ok: true, value: open });
+    const { raw: _raw, ...withoutRaw } = open;
+    const plain = v2.decode(v2.encode(withoutRaw));
+    expect(plain.ok && plain.value.type === 'open' && plain.value.raw).toBe(false);
+    const data = v2.encode({ type: 'data', streamId: 1, endStream: false, bytes: new Uint8Array([1]) });
+    data[1] = v2.flagRaw;
+    expect(v2.decode(data)).toEqual({ ok: true, value: { type: 'data', streamId: 1, endStream: false, bytes: new Uint8Array([1]) } });
+  });
+
   it('carries binary bodies byte for byte', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     const r = v2.decode(v2.encode({ type: 'data', streamId: 3, endStream: true, bytes: all }));

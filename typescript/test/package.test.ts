@@ -122,6 +122,30 @@ describe('npm pack tarball', () => {
     }
   });
 
+  it('--tcp-target: HOST:PORT and [::1]:22 are accepted, anything else is a usage error (exit 2)', async () => {
+    for (const [args, env] of [[['--tcp-target', 'nope'], {}], [[], { TUNELY_TCP_TARGET: '::1:22' }]] as const) {
+      let code: number | null = null;
+      let stderr = '';
+      try {
+        execFileSync(bin, ['connect', '-s', server.wsUrl, '-t', 'tun_x', '-T', target.url, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 20_000, env: { ...process.env, ...env } });
+        code = 0;
+      } catch (e) {
+        code = (e as { status: number }).status;
+        stderr = String((e as { stderr: string }).stderr);
+      }
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/--tcp-target '(nope|::1:22)' is not HOST:PORT/);
+    }
+    const domain = `packtcp-${randomBytes(4).toString('hex')}`;
+    const token = await server.createTunnel(domain);
+    const cli = spawnAndWait(bin, ['connect', '-s', server.wsUrl, '-t', token, '-T', target.url, '--tcp-target', '[::1]:22'], /connected: tunnel '([^']+)'/, 20_000);
+    try {
+      expect((await cli.matched)[1]).toBe(domain);
+    } finally {
+      await stopProcess(cli.child);
+    }
+  });
+
   it('its CLI connects, serves a request, and refuses a duplicate with exit code 3', async () => {
     expect(existsSync(bin)).toBe(true);
     const domain = `pack-${randomBytes(4).toString('hex')}`;

@@ -36,7 +36,7 @@ const latin1Bytes = (s: string) => Buffer.from(s, 'latin1');
 function canonicalV2(f: v2.Frame): Record<string, unknown> {
   switch (f.type) {
     case 'open':
-      return { type: 'open', stream_id: f.streamId, end_stream: f.endStream, timeout_ms: f.timeoutMs, method: f.method,
+      return { type: 'open', stream_id: f.streamId, end_stream: f.endStream, raw: f.raw === true, timeout_ms: f.timeoutMs, method: f.method,
         target: Buffer.from(f.target, 'latin1').toString('utf8'),
         headers: f.headers.map(([n, v]) => [n, latin1Bytes(v).toString('utf8')]), data_hex: hex(f.body) };
     case 'response':

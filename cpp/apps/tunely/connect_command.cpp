@@ -4,7 +4,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "terminal_view.hpp"
 #include "tunely/client/tunnel_client.hpp"
@@ -19,6 +22,7 @@ struct connect_flags {
     std::string server = "ws://localhost:8080/ws/tunnel";
     std::string token;
     std::string target = "http://localhost:8090";
+    std::string tcp_target;  // empty: the target URL's host and port
     bool force = false;
     double reconnect = 5;
     int max_attempts = 0;
@@ -29,17 +33,37 @@ struct connect_flags {
     std::string log_level = "info";
 };
 
+// Each raw TCP stream holds a target socket: up to client::max_tcp_connections of them per session, next
+// to the target pool's. A soft descriptor limit of 1024 (a common default) would run out first.
+void raise_descriptor_limit() {
+    constexpr rlim_t wanted = 4 * client::max_tcp_connections;
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) != 0 || l.rlim_cur >= wanted) return;
+    const rlim_t before = l.rlim_cur;
+    l.rlim_cur = l.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, l.rlim_max);
+    if (l.rlim_cur > before && ::setrlimit(RLIMIT_NOFILE, &l) != 0)
+        spdlog::warn("could not raise the open-file limit above {}", before);
+}
+
 int run_connect(const connect_flags& f) {
     spdlog::set_level(spdlog::level::from_str(f.log_level));
     if (f.token.empty()) {
         std::cerr << "error: --token is required (or TUNELY_TOKEN)\n";
         return 2;
     }
+    if (!f.tcp_target.empty() && !client::parse_host_port(f.tcp_target)) {
+        std::cerr << "error: --tcp-target '" << f.tcp_target
+                  << "' is not HOST:PORT (a port 1-65535; an IPv6 address in brackets, e.g. [::1]:22)\n";
+        return 2;
+    }
+    raise_descriptor_limit();
     asio::io_context ioc(1);
     client::client_options o;
     o.server_url = f.server;
     o.token = secret(f.token);
     o.target_url = f.target;
+    o.tcp_target = f.tcp_target;
+    if (!f.tcp_target.empty()) spdlog::info("raw TCP streams go to {}", f.tcp_target);
     o.force = f.force;
     o.offer_v2 = !f.no_v2;
     o.ca_file = f.ca_file;
@@ -92,6 +116,9 @@ void add_connect_command(CLI::App& app, int& exit_code) {
     cmd->add_option("-s,--server", f->server, "Tunnel server WebSocket URL")->envname("TUNELY_SERVER_URL")->capture_default_str();
     cmd->add_option("-t,--token", f->token, "Tunnel token (tun_…)")->envname("TUNELY_TOKEN");
     cmd->add_option("-T,--target", f->target, "Target service URL")->envname("TUNELY_TARGET_URL")->capture_default_str();
+    cmd->add_option("--tcp-target", f->tcp_target,
+                    "HOST:PORT raw TCP tunnels connect to ([::1]:22 for IPv6; default: the target URL's host and port)")
+        ->envname("TUNELY_TCP_TARGET");
     cmd->add_flag("-f,--force", f->force, "Take over a tunnel that is connected elsewhere")->envname("TUNELY_FORCE");
     cmd->add_option("-r,--reconnect", f->reconnect, "Base reconnect delay in seconds (doubles, capped at 300)")
         ->envname("TUNELY_RECONNECT")->capture_default_str()->check(CLI::PositiveNumber);

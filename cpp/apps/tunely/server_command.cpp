@@ -11,7 +11,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <vector>
 #include <filesystem>
 #include <optional>
 #include <iostream>
@@ -25,6 +30,9 @@
 #include "tunely/core/error.hpp"
 #include "tunely/server/http_connection.hpp"
 #include "tunely/server/request_log_writer.hpp"
+#include "tunely/server/accept_loop.hpp"
+#include "tunely/server/tcp_listener.hpp"
+#include "tunely/server/tcp_listeners.hpp"
 #include "tunely/server/tunnel_server.hpp"
 #include "tunely/transport/spawn.hpp"
 #include "tunely/transport/task_group.hpp"
@@ -65,7 +73,78 @@ struct server_flags {
     std::size_t max_queued_bytes = 32 * 1024 * 1024;
     std::size_t v1_stream_buffer = 8 * 1024 * 1024;
     std::uint64_t first_stream_id = 1;
+    std::vector<std::string> tcp_listen;  // [HOST:]PORT:DOMAIN each
+    std::string tcp_listen_host;          // default host of --tcp-listen entries (empty: --host)
+    std::string tcp_ports;                // LOW-HIGH: ports the admin API may assign to tunnels
+    std::size_t tcp_max_connections = 1024;
+    double tcp_idle_timeout = 300;
 };
+
+// "LOW-HIGH", 1 ≤ LOW ≤ HIGH ≤ 65535.
+std::optional<std::pair<std::uint16_t, std::uint16_t>> parse_port_range(const std::string& text) {
+    unsigned low = 0, high = 0;
+    char dash = 0;
+    int used = 0;
+    if (std::sscanf(text.c_str(), "%u%c%u%n", &low, &dash, &high, &used) != 3 || dash != '-' ||
+        used != static_cast<int>(text.size()) || low < 1 || high > 65535 || low > high)
+        return std::nullopt;
+    return std::make_pair(static_cast<std::uint16_t>(low), static_cast<std::uint16_t>(high));
+}
+
+const char* env(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : nullptr;
+}
+
+// --tcp-listen entries (also comma-separated lists, as TUNELY_TCP_LISTEN), else the original's
+// WS_TUNNEL_TCP_LISTEN ("port:domain[,port:domain…]", bad entries skipped, a repeated port: the last wins)
+// bound to WS_TUNNEL_TCP_LISTEN_HOST or, as the original, 127.0.0.1. Nothing after saying why on error.
+std::optional<std::vector<server::tcp_listen_spec>> tcp_listen_specs(const server_flags& f) {
+    std::vector<server::tcp_listen_spec> out;
+    auto split = [](std::string_view list, auto&& each) {
+        while (!list.empty()) {
+            auto comma = list.find(',');
+            auto item = list.substr(0, comma);
+            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+            if (!item.empty()) each(item);
+            if (comma == std::string_view::npos) break;
+            list.remove_prefix(comma + 1);
+        }
+    };
+    bool ok = true;
+    for (const auto& entry : f.tcp_listen) {
+        split(entry, [&](std::string_view item) {
+            std::string problem;
+            auto spec = server::parse_tcp_listen(item, problem);
+            if (!spec) {
+                std::cerr << "error: --tcp-listen " << item << ": " << problem << "\n";
+                ok = false;
+                return;
+            }
+            if (spec->host.empty()) spec->host = f.tcp_listen_host.empty() ? f.host : f.tcp_listen_host;
+            out.push_back(std::move(*spec));
+        });
+    }
+    if (!ok) return std::nullopt;
+    if (out.empty()) {
+        if (const char* original = env("WS_TUNNEL_TCP_LISTEN")) {
+            const char* host = env("WS_TUNNEL_TCP_LISTEN_HOST");
+            split(original, [&](std::string_view item) {
+                std::string problem;
+                auto spec = item.find(':') == item.rfind(':') ? server::parse_tcp_listen(item, problem) : std::nullopt;
+                if (!spec) {
+                    spdlog::warn("WS_TUNNEL_TCP_LISTEN: entry '{}' skipped (expected port:domain)", item);
+                    return;
+                }
+                spec->host = host ? host : "127.0.0.1";
+                std::erase_if(out, [&](const auto& s) { return s.port == spec->port; });
+                out.push_back(std::move(*spec));
+            });
+        }
+    }
+    return out;
+}
 
 // The console build: --console-dir when given (an error if unusable), else
 // admin-console/dist under the working directory or the source tree the binary
@@ -115,45 +194,21 @@ awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::t
     co_await server::serve_http_connection(tunnels, std::move(stream), admin_fallback(admin), options);
 }
 
-// After a failed accept the loop pauses: an error that persists (EMFILE, ENFILE,
-// ENOBUFS) leaves the listening socket readable, and retrying at once would spin
-// a core and flood the log just when the server is overloaded. The pause starts
-// at 5 ms and doubles up to 1 s while accepts keep failing; an accepted
-// connection resets it (rathole does the same). One log line per pause.
-constexpr auto accept_pause_first = std::chrono::milliseconds(5);
-constexpr auto accept_pause_max = std::chrono::milliseconds(1000);
-
-// `tls`: set when the server terminates TLS itself. `options` apply to every accepted connection,
-// which runs as a child of `connections` (cancelled and joined at shutdown). Ends when the acceptor closes.
-awaitable<void> accept_loop(tcp::acceptor& acceptor, server::tunnel_server& tunnels, admin::admin_api& admin,
-                            asio::ssl::context* tls, server::connection_options options,
-                            transport::task_group& connections) {
-    asio::steady_timer pause_timer(acceptor.get_executor());
-    std::chrono::milliseconds pause{0};
-    for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        if (ec) {
-            pause = pause.count() == 0 ? accept_pause_first : std::min(pause * 2, accept_pause_max);
-            spdlog::warn("accept failed: {}; next attempt in {} ms", ec.message(), pause.count());
-            pause_timer.expires_after(pause);
-            (void)co_await pause_timer.async_wait(as_tuple_awaitable);
-            if (!acceptor.is_open()) co_return;  // closed during the pause (shutdown)
-            continue;
-        }
-        pause = std::chrono::milliseconds(0);
-        // Best effort: a connection reset meanwhile fails here, and its first read says so.
-        boost::system::error_code nodelay_ec;
-        socket.set_option(tcp::no_delay(true), nodelay_ec);
+// The HTTP port: ingress, tunnel WebSockets, admin API. `tls`: set when the server terminates TLS itself.
+std::function<void(tcp::socket)> serve_http(server::tunnel_server& tunnels, admin::admin_api& admin,
+                                            asio::ssl::context* tls, server::connection_options options,
+                                            transport::task_group& connections) {
+    return [&tunnels, &admin, tls, options, &connections](tcp::socket socket) {
         if (tls) {
             connections.spawn(serve_tls(std::move(socket), *tls, tunnels, admin, options), "tls connection");
-            continue;
+            return;
         }
         connections.spawn(server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
                                                         admin_fallback(admin), options),
                           "http connection");
-    }
+    };
 }
+
 
 // --tls-cert/--tls-key: both or neither. Returns false (after saying why) when unusable.
 bool load_tls(const server_flags& f, std::optional<asio::ssl::context>& tls) {
@@ -251,6 +306,8 @@ int run_server(const server_flags& f) {
     so.max_queued_bytes = f.max_queued_bytes;
     so.v1_stream_buffer = f.v1_stream_buffer;
     so.first_stream_id = f.first_stream_id;
+    so.max_tcp_connections = f.tcp_max_connections;
+    so.tcp_idle_timeout = seconds(f.tcp_idle_timeout);
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
 
     server::log_writer_options lo;
@@ -269,21 +326,60 @@ int run_server(const server_flags& f) {
     bool console_fatal = false;
     auto console = find_console(f.console_dir, console_fatal);
     if (console_fatal) return 2;
+    callers.emplace(ioc.get_executor());
+    server::tcp_listeners tcp_ports(tunnels, *callers, f.tcp_listen_host.empty() ? f.host : f.tcp_listen_host);
+    if (!f.tcp_ports.empty()) {
+        auto range = parse_port_range(f.tcp_ports);
+        if (!range) {
+            std::cerr << "error: --tcp-ports " << f.tcp_ports << ": expected LOW-HIGH (1-65535, LOW <= HIGH)\n";
+            return 2;
+        }
+        tcp_ports.set_port_range(range->first, range->second);
+    }
     admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics, &traffic,
-                                                         console ? &*console : nullptr, tls ? "wss" : "ws"});
+                                                         console ? &*console : nullptr, tls ? "wss" : "ws",
+                                                         &tcp_ports});
 
-    tcp::acceptor acceptor(ioc);
+    auto acceptor = std::make_shared<tcp::acceptor>(ioc);
     try {
         tcp::endpoint ep(asio::ip::make_address(f.host), f.port);
-        acceptor.open(ep.protocol());
-        acceptor.set_option(tcp::acceptor::reuse_address(true));
-        acceptor.bind(ep);
-        acceptor.listen(asio::socket_base::max_listen_connections);
+        acceptor->open(ep.protocol());
+        acceptor->set_option(tcp::acceptor::reuse_address(true));
+        acceptor->bind(ep);
+        acceptor->listen(asio::socket_base::max_listen_connections);
     } catch (const std::exception& e) {
         std::cerr << "error: cannot listen on " << f.host << ":" << f.port << ": " << e.what() << "\n";
         return 1;
     }
-    auto bound = acceptor.local_endpoint();
+    const auto tcp_specs = tcp_listen_specs(f);
+    if (!tcp_specs) return 2;
+    // Ports the admin API assigned to tunnels: reopened (a port another process took meanwhile is logged; the
+    // tunnel keeps it in the store and the admin API can move it).
+    try {
+        for (const auto& t : db->tunnels_with_ports()) {
+            if (!t.tcp_port) continue;
+            std::string problem;
+            if (!tcp_ports.restore(t.domain, static_cast<std::uint16_t>(*t.tcp_port), problem))
+                spdlog::error("tunnel {}: cannot reopen its TCP port {}: {}", t.domain, *t.tcp_port, problem);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "error: reading the tunnels' TCP ports: " << e.what() << "\n";
+        return 1;
+    }
+    // Every static listener binds, or the server does not start (a port in use, as the original). Each
+    // prints one line that tests and scripts read (with port 0: the port chosen).
+    for (const auto& spec : *tcp_specs) {
+        std::string problem;
+        auto port = tcp_ports.open_static(spec, problem);
+        if (!port) {
+            std::cerr << "error: --tcp-listen " << spec.host << ":" << spec.port << ":" << spec.domain
+                      << ": cannot listen: " << problem << "\n";
+            return 1;
+        }
+        std::cout << "TCP listener on " << spec.host << ":" << *port << " for tunnel " << spec.domain << "\n"
+                  << std::flush;
+    }
+    auto bound = acceptor->local_endpoint();
     // Tests and scripts read this line to learn the port (with --port 0).
     std::cout << "Tunely server listening on " << (tls ? "https://" : "http://") << bound.address().to_string() << ":"
               << bound.port() << " (tunnels at " << (tls ? "wss" : "ws") << "://…:" << bound.port() << f.ws_path << ")\n"
@@ -291,9 +387,9 @@ int run_server(const server_flags& f) {
 
     server::connection_options conn_options;
     conn_options.header_timeout = seconds(f.header_timeout);
-    callers.emplace(ioc.get_executor());
     transport::spawn(ioc.get_executor(),
-                     accept_loop(acceptor, tunnels, admin, tls ? &*tls : nullptr, conn_options, *callers),
+                     server::accept_loop(acceptor, serve_http(tunnels, admin, tls ? &*tls : nullptr, conn_options,
+                                                              *callers)),
                      "accept loop");
 
     // Shutdown is a sequence: stop accepting; sessions go away and finish their exchanges within
@@ -313,7 +409,8 @@ int run_server(const server_flags& f) {
             spdlog::info("signal {}: shutting down (grace {} s; a second signal stops at once)", sig,
                          f.shutdown_grace);
             boost::system::error_code ignored;
-            acceptor.close(ignored);
+            acceptor->close(ignored);
+            tcp_ports.close_all();
             signals.async_wait(on_signal);
             transport::spawn(
                 ioc.get_executor(),
@@ -397,6 +494,25 @@ void add_server_command(CLI::App& app, int& exit_code) {
                     "Failed tunnel authentications allowed per source address and minute; beyond them the address "
                     "is refused without a database lookup for up to 60/N s (0 = no limit)")
         ->envname("TUNELY_AUTH_FAILURES_PER_MINUTE")->capture_default_str();
+    cmd->add_option("--tcp-listen", f->tcp_listen,
+                    "TCP listener [HOST:]PORT:DOMAIN: connections to PORT travel through tunnel DOMAIN to its "
+                    "client's TCP target (repeatable; also WS_TUNNEL_TCP_LISTEN's port:domain list)")
+        ->envname("TUNELY_TCP_LISTEN")->delimiter(',');
+    cmd->add_option("--tcp-listen-host", f->tcp_listen_host,
+                    "Address of --tcp-listen entries without a HOST (default: --host)")
+        ->envname("TUNELY_TCP_LISTEN_HOST");
+    cmd->add_option("--tcp-ports", f->tcp_ports,
+                    "Ports LOW-HIGH the admin API may assign to tunnels (tcp_port; \"auto\" picks a free one); "
+                    "listeners open and close without a restart")
+        ->envname("TUNELY_TCP_PORTS");
+    auto* tcp_max = cmd->add_option("--tcp-max-connections", f->tcp_max_connections,
+                                    "TCP connections per tunnel, all listeners together; beyond, a new one is "
+                                    "closed at once (0 = no limit)")
+                        ->envname("TUNELY_TCP_MAX_CONNECTIONS")->capture_default_str();
+    auto* tcp_idle = cmd->add_option("--tcp-idle-timeout", f->tcp_idle_timeout,
+                                     "Close a TCP connection that carried nothing either way this many seconds "
+                                     "(0 = never)")
+                         ->envname("TUNELY_TCP_IDLE_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
     cmd->add_flag("--no-request-log", f->no_request_log, "Do not record requests")->envname("TUNELY_NO_REQUEST_LOG");
     cmd->add_option("--log-retention-days", f->log_retention_days, "Delete request-log rows older than this")
@@ -406,7 +522,16 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
         ->envname("TUNELY_NO_MIGRATE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
-    cmd->callback([f, &exit_code] { exit_code = run_server(*f); });
+    cmd->callback([f, &exit_code, tcp_max, tcp_idle] {
+        // The original's names, when ours are not set (tunely-0.12.md §2.2).
+        if (tcp_max->count() == 0) {
+            if (const char* v = env("WS_TUNNEL_TCP_MAX_CONNECTIONS")) f->tcp_max_connections = std::strtoull(v, nullptr, 10);
+        }
+        if (tcp_idle->count() == 0) {
+            if (const char* v = env("WS_TUNNEL_TCP_IDLE_TIMEOUT")) f->tcp_idle_timeout = std::max(0.0, std::strtod(v, nullptr));
+        }
+        exit_code = run_server(*f);
+    });
 }
 
 }  // namespace tunely::app

@@ -18,8 +18,26 @@ struct tunnel_flags {
     std::string name;
     std::string description;
     std::string enabled;  // "", "true" or "false"
+    std::string mode;     // "", "http" or "tcp"
+    std::string tcp_port; // "", a port, "auto" or "none"
     bool json_output = false;
 };
+
+// --tcp-port as the admin API takes it: a number, "auto", or null for "none".
+json::value port_value(const std::string& text) {
+    if (text == "auto") return "auto";
+    if (text == "none") return nullptr;
+    return std::stoi(text);
+}
+
+// The public address of a tunnel's TCP port: the server URL's host and that port.
+std::string tcp_address(const std::string& server_url, const json::value* port) {
+    auto rest = server_url.substr(server_url.find("://") == std::string::npos ? 0 : server_url.find("://") + 3);
+    auto host = rest.substr(0, rest.find('/'));
+    if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
+    else host = host.substr(0, host.find(':'));
+    return host + ":" + json::serialize(*port);
+}
 
 std::string text_of(const json::value* v) {
     if (!v || v->is_null()) return "";
@@ -67,6 +85,8 @@ void print_tunnel(const json::object& t) {
     std::cout << "domain:       " << text_of(t.if_contains("domain")) << "\n"
               << "name:         " << text_of(t.if_contains("name")) << "\n"
               << "description:  " << text_of(t.if_contains("description")) << "\n"
+              << "mode:         " << text_of(t.if_contains("mode")) << "\n"
+              << "tcp_port:     " << text_of(t.if_contains("tcp_port")) << "\n"
               << "enabled:      " << text_of(t.if_contains("enabled")) << "\n"
               << "connected:    " << text_of(t.if_contains("connected")) << "\n"
               << "requests:     " << text_of(t.if_contains("total_requests")) << "\n"
@@ -89,11 +109,18 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
     create->add_option("domain", f->domain, "Tunnel domain")->required();
     create->add_option("--name", f->name, "Display name");
     create->add_option("--description", f->description, "Description");
+    create->add_option("-m,--mode", f->mode, "http (HTTP ingress) or tcp (its TCP port only)")
+        ->check(CLI::IsMember({"http", "tcp"}));
+    create->add_option("--tcp-port", f->tcp_port,
+                       "A TCP port for the tunnel: a number or auto (within the server's --tcp-ports range)")
+        ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto"}));
     common(create);
     create->callback([f, &exit_code] {
         json::object body{{"domain", f->domain}};
         if (!f->name.empty()) body["name"] = f->name;
         if (!f->description.empty()) body["description"] = f->description;
+        if (!f->mode.empty()) body["mode"] = f->mode;
+        if (!f->tcp_port.empty()) body["tcp_port"] = port_value(f->tcp_port);
         exit_code = call(*f, "POST", "/api/tunnels", json::serialize(body), [&](const json::value& v) {
             const auto& t = v.as_object();
             auto token = text_of(t.if_contains("token"));
@@ -101,6 +128,10 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
                       << "Token (shown once, store it now): " << token << "\n\n"
                       << "Connect with:\n  tunely connect --server " << ws_url_of(f->server) << " --token " << token
                       << " --target http://localhost:8090\n";
+            if (auto* port = t.if_contains("tcp_port"); port && !port->is_null())
+                std::cout << "\nTCP: connections to " << tcp_address(f->server, port)
+                          << " reach the client's TCP target (tunely connect --tcp-target HOST:PORT; default: the "
+                             "--target URL's host and port)\n";
         });
     });
 
@@ -132,12 +163,17 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
     update->add_option("--name", f->name, "Display name");
     update->add_option("--description", f->description, "Description");
     update->add_option("--enabled", f->enabled, "true or false")->check(CLI::IsMember({"true", "false"}));
+    update->add_option("-m,--mode", f->mode, "http or tcp")->check(CLI::IsMember({"http", "tcp"}));
+    update->add_option("--tcp-port", f->tcp_port, "A port, auto, or none (closes the tunnel's TCP port)")
+        ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto", "none"}));
     common(update);
     update->callback([f, &exit_code] {
         json::object body;
         if (!f->name.empty()) body["name"] = f->name;
         if (!f->description.empty()) body["description"] = f->description;
         if (!f->enabled.empty()) body["enabled"] = f->enabled == "true";
+        if (!f->mode.empty()) body["mode"] = f->mode;
+        if (!f->tcp_port.empty()) body["tcp_port"] = port_value(f->tcp_port);
         exit_code = call(*f, "PUT", "/api/tunnels/" + f->domain, json::serialize(body),
                          [](const json::value& v) { print_tunnel(v.as_object()); });
     });

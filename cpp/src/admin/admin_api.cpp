@@ -47,7 +47,7 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
     };
     const auto method = req.method();
     auto& server = impl_->server;
-    tunnel_handlers h{server};
+    tunnel_handlers h{server, impl_->options.tcp_listeners};
 
     // Public endpoints.
     if (segs.size() == 1 && segs[0] == "health" && method == http::verb::get)

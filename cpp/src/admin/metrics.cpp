@@ -7,6 +7,8 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <set>
+#include <string>
 
 namespace tunely::admin {
 
@@ -41,6 +43,11 @@ struct metrics::impl {
                                        .Help("Tunnel sessions connected now")
                                        .Register(*registry)
                                        .Add({});
+    prometheus::Family<prometheus::Gauge>& tcp_active = prometheus::BuildGauge()
+                                                            .Name("tunely_tcp_connections_active")
+                                                            .Help("TCP listener connections through the tunnel now")
+                                                            .Register(*registry);
+    std::set<std::string> tcp_domains;  // series set once: a tunnel gone offline reads 0
     prometheus::Gauge& log_dropped = prometheus::BuildGauge()
                                          .Name("tunely_request_log_dropped_total")
                                          .Help("Request-log records dropped because the queue was full or the database failed")
@@ -73,6 +80,15 @@ void metrics::observe(const server::exchange_record& r) {
 
 std::string metrics::render() {
     impl_->connected.Set(static_cast<double>(impl_->server.connected_count()));
+    std::set<std::string> live_tcp;
+    for (const auto& s : impl_->server.live_sessions()) {
+        if (s.tcp_connections == 0 && !impl_->tcp_domains.count(s.domain)) continue;
+        impl_->tcp_active.Add({{"domain", s.domain}}).Set(static_cast<double>(s.tcp_connections));
+        impl_->tcp_domains.insert(s.domain);
+        live_tcp.insert(s.domain);
+    }
+    for (const auto& d : impl_->tcp_domains)
+        if (!live_tcp.count(d)) impl_->tcp_active.Add({{"domain", d}}).Set(0);
     if (impl_->log_writer) {
         impl_->log_dropped.Set(static_cast<double>(impl_->log_writer->dropped()));
         impl_->log_written.Set(static_cast<double>(impl_->log_writer->written()));

@@ -51,7 +51,78 @@ bool optional_string(const json::object& o, std::string_view key, std::optional<
     return true;
 }
 
+// "mode": "http" or "tcp". False (and `problem`) when present with another value.
+bool optional_mode(const json::object& o, std::optional<std::string>& out, std::string& problem) {
+    if (!optional_string(o, "mode", out)) {
+        problem = "mode must be \"http\" or \"tcp\"";
+        return false;
+    }
+    if (out && *out != "http" && *out != "tcp") {
+        problem = "mode must be \"http\" or \"tcp\"";
+        return false;
+    }
+    return true;
+}
+
+// "tcp_port": a port (1-65535), "auto" (the server picks one of its --tcp-ports range), or null (none).
+struct port_request {
+    bool present = false;
+    bool none = false;                  // null: release the port
+    std::optional<std::uint16_t> port;  // empty with present && !none: "auto"
+};
+
+bool optional_port(const json::object& o, std::string_view key, port_request& out, std::string& problem) {
+    auto* v = o.if_contains(key);
+    if (!v) return true;
+    out.present = true;
+    if (v->is_null()) {
+        out.none = true;
+        return true;
+    }
+    if (v->is_string() && v->get_string() == "auto") return true;
+    if (v->is_int64() && v->get_int64() >= 1 && v->get_int64() <= 65535) {
+        out.port = static_cast<std::uint16_t>(v->get_int64());
+        return true;
+    }
+    problem = std::string(key) + " must be a port number (1-65535), \"auto\" or null";
+    return false;
+}
+
+// Ports the store gives to tunnels other than `domain`.
+std::vector<int> ports_taken(const std::vector<store::tunnel_record>& tunnels, const std::string& domain) {
+    std::vector<int> out;
+    for (const auto& t : tunnels)
+        if (t.tcp_port && t.domain != domain) out.push_back(*t.tcp_port);
+    return out;
+}
+
 }  // namespace
+
+// Binds the listener first (a port another process holds, or one outside the range, is refused before
+// anything is stored), then the store records it; a store failure releases it again.
+awaitable<std::optional<std::uint16_t>> tunnel_handlers::claim_port(const std::string& domain,
+                                                                    std::optional<std::uint16_t> port,
+                                                                    std::string& problem, unsigned& status) {
+    status = 400;
+    if (!tcp_listeners || !tcp_listeners->assignable()) {
+        problem = "TCP ports are not assignable on this server (start it with --tcp-ports LOW-HIGH)";
+        co_return std::nullopt;
+    }
+    if (auto range = tcp_listeners->port_range(); port && (*port < range->first || *port > range->second)) {
+        problem = "port " + std::to_string(*port) + " is outside the assignable range " +
+                  std::to_string(range->first) + "-" + std::to_string(range->second);
+        co_return std::nullopt;
+    }
+    auto stored = co_await server.store().run([](store::store& s) { return s.tunnels_with_ports(); });
+    if (!stored) {
+        status = 503;
+        problem = "Database unavailable";
+        co_return std::nullopt;
+    }
+    auto bound = tcp_listeners->assign(domain, port, ports_taken(*stored, domain), problem);
+    if (!bound) status = port ? 409 : 503;
+    co_return bound;
+}
 
 awaitable<http_response> tunnel_handlers::healthz() {
     auto r = co_await server.store().run([](store::store& s) { return s.schema_version(); });
@@ -74,6 +145,11 @@ awaitable<http_response> tunnel_handlers::create(const std::string& body) {
     if (!optional_string(*o, "domain", domain_text) || !optional_string(*o, "name", name) ||
         !optional_string(*o, "description", description))
         co_return detail_response(400, "domain, name and description must be strings");
+    std::optional<std::string> mode;
+    port_request tcp_port;
+    std::string problem;
+    if (!optional_mode(*o, mode, problem) || !optional_port(*o, "tcp_port", tcp_port, problem))
+        co_return detail_response(400, problem);
     if (!domain_text) co_return detail_response(400, "domain is required");
     auto domain = normalize_domain(*domain_text);
     if (!domain)
@@ -89,8 +165,20 @@ awaitable<http_response> tunnel_handlers::create(const std::string& body) {
     t.token_hash = hash_token(token);
     t.name = name.value_or(*domain);
     t.description = description.value_or("");
+    t.mode = mode.value_or("http");
+    if (tcp_port.present && !tcp_port.none) {
+        // An existing tunnel's listener must not move: a taken domain is refused before any port is touched.
+        if (tcp_listeners && tcp_listeners->port_of(*domain)) co_return detail_response(409, "Domain already exists");
+        unsigned status = 400;
+        auto bound = co_await claim_port(*domain, tcp_port.port, problem, status);
+        if (!bound) co_return detail_response(status, problem);
+        t.tcp_port = *bound;
+    }
     auto r = co_await server.store().run([&](store::store& s) { return s.create_tunnel(t); });
-    if (!r) co_return error_response(r.error());
+    if (!r) {
+        if (t.tcp_port) tcp_listeners->release(*domain);
+        co_return error_response(r.error());
+    }
     spdlog::info("tunnel {} created", r->domain);
     auto out = tunnel_json(*r, std::nullopt, 0);
     out["token"] = token;  // shown once, never stored
@@ -119,9 +207,36 @@ awaitable<http_response> tunnel_handlers::update(const std::string& domain_text,
         u.enabled = e->get_bool();
     }
     if (u.name && u.name->size() > 100) co_return detail_response(400, "name must be at most 100 characters");
+    port_request tcp_port;
+    std::string problem;
+    if (!optional_mode(*o, u.mode, problem) || !optional_port(*o, "tcp_port", tcp_port, problem))
+        co_return detail_response(400, problem);
+    // A new port is bound before the store records it; the old one is closed once the store agreed.
+    const auto previous = tcp_listeners ? tcp_listeners->port_of(*domain) : std::nullopt;
+    if (tcp_port.present && !tcp_port.none) {
+        auto existing = co_await server.store().run([&](store::store& s) { return s.find_tunnel(*domain); });
+        if (!existing) co_return error_response(existing.error());
+        if (!*existing) co_return detail_response(404, "Tunnel not found");
+        unsigned status = 400;
+        auto bound = co_await claim_port(*domain, tcp_port.port, problem, status);
+        if (!bound) co_return detail_response(status, problem);
+        u.tcp_port = std::optional<int>(*bound);
+    } else if (tcp_port.none) {
+        u.tcp_port = std::optional<int>();
+    }
     auto r = co_await server.store().run([&](store::store& s) { return s.update_tunnel(*domain, u); });
-    if (!r) co_return error_response(r.error());
-    if (!*r) co_return detail_response(404, "Tunnel not found");
+    if (!r || !*r) {
+        // Nothing was stored: the listener goes back to what the store says.
+        if (u.tcp_port && *u.tcp_port && tcp_listeners && previous != *u.tcp_port) {
+            tcp_listeners->release(*domain);
+            std::string ignored;
+            if (previous) tcp_listeners->restore(*domain, *previous, ignored);
+        }
+        if (!r) co_return error_response(r.error());
+        co_return detail_response(404, "Tunnel not found");
+    }
+    if (tcp_port.none && tcp_listeners) tcp_listeners->release(*domain);
+    if (u.mode) server.set_mode(*domain, *u.mode);
     if (u.enabled && !*u.enabled) server.disconnect(*domain, "Tunnel disabled");
     co_return json_response(200, tunnel_json(**r, server.live(*domain), server.in_flight(*domain)));
 }
@@ -140,6 +255,7 @@ awaitable<http_response> tunnel_handlers::remove(const std::string& domain_text,
     if (!r) co_return error_response(r.error());
     if (!*r) co_return detail_response(404, "Tunnel not found");
     server.disconnect(*domain, "Tunnel deleted");
+    if (tcp_listeners) tcp_listeners->release(*domain);
     spdlog::info("tunnel {} deleted", *domain);
     co_return json_response(200, json::object{{"success", true}, {"domain", *domain}});
 }

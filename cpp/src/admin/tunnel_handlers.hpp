@@ -5,12 +5,14 @@
 #include <string>
 
 #include "tunely/server/http_connection.hpp"
+#include "tunely/server/tcp_listeners.hpp"
 #include "tunely/server/tunnel_server.hpp"
 
 namespace tunely::admin {
 
 struct tunnel_handlers {
     server::tunnel_server& server;
+    server::tcp_listeners* tcp_listeners = nullptr;  // runtime TCP ports; null: tcp_port is refused
 
     awaitable<server::http_response> healthz();
     awaitable<server::http_response> list();
@@ -23,6 +25,10 @@ struct tunnel_handlers {
     awaitable<server::http_response> logs(const std::string& domain, std::int64_t limit, std::int64_t offset);
     awaitable<server::http_response> check_availability(const std::string& name);
     awaitable<server::http_response> forward(const std::string& domain, const std::string& body);
+
+private:
+    awaitable<std::optional<std::uint16_t>> claim_port(const std::string& domain, std::optional<std::uint16_t> port,
+                                                       std::string& problem, unsigned& status);
 };
 
 }  // namespace tunely::admin

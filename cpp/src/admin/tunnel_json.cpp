@@ -49,6 +49,7 @@ json::object tunnel_json(const store::tunnel_record& t, const std::optional<serv
     o["name"] = t.name;
     o["description"] = t.description;
     o["mode"] = t.mode;
+    o["tcp_port"] = t.tcp_port ? json::value(*t.tcp_port) : json::value(nullptr);
     o["enabled"] = t.enabled;
     o["connected"] = live.has_value();
     o["token"] = nullptr;
@@ -66,6 +67,7 @@ json::object tunnel_json(const store::tunnel_record& t, const std::optional<serv
             {"client_version", live->client_version},
             {"in_flight", in_flight},
             {"requests", live->requests},
+            {"tcp_connections", live->tcp_connections},
             {"bytes_in", live->bytes_in},
             {"bytes_out", live->bytes_out},
         };

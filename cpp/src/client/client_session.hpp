@@ -77,9 +77,11 @@ std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
                                                        bool json_bodies);
+// batching: the server echoed tunely/2+batch; tcp: it echoed tunely/2+tcp (raw TCP OPENs are served,
+// else refused).
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
-                                                       bool batching);
+                                                       bool batching, bool tcp);
 
 }  // namespace tunely::client

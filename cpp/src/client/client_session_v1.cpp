@@ -33,9 +33,8 @@ struct call_state {
 // is ended with an error (the original server itself kills a socket whose queue passes 64 chunks).
 constexpr std::size_t tcp_buffer_cap = 8 * 1024 * 1024;
 constexpr std::size_t tcp_read_size = 64 * 1024;
-// Connections relayed at once per session (as --max-streams-per-session on the server): a server sending
-// tcp_connect without end gets tcp_close for the ones beyond, not a target connection each.
-constexpr std::size_t tcp_max_connections = 256;
+// Connections relayed at once per session: max_tcp_connections (tunnel_client.hpp, shared with protocol 2);
+// a server sending tcp_connect without end gets tcp_close for the ones beyond, not a target connection each.
 
 struct tcp_conn {
     explicit tcp_conn(const executor& ex) : to_target(ex), writer(ex) {}
@@ -305,7 +304,7 @@ private:
 
     void on_tcp_connect(const v1::tcp_connect& m) {
         if (ended() || tcp_.count(m.conn_id)) return;
-        if (tcp_.size() >= tcp_max_connections) {
+        if (tcp_.size() >= max_tcp_connections) {
             outbox_.push_text(v1::encode(v1::tcp_close{m.conn_id, "Too many TCP connections through this client"}));
             return;
         }
@@ -349,16 +348,18 @@ private:
     // target reads); server → target by the writer beside it, joined before this returns.
     awaitable<void> relay_tcp(std::string id, std::shared_ptr<tcp_conn> c) {
         auto self = shared_from_this();
-        auto connected = co_await pool_->connect_new(options_.connect_timeout);
-        if (!connected) {
-            spdlog::warn("tcp connection {}: target connect failed: {}", id, connected.error().message());
-            end_tcp(id, "Target connect failed: " + connected.error().message());
+        if (c->stopped) co_return;  // closed before this coroutine first ran
+        // The connection exists before the attempt: a tcp_close meanwhile cancels it (stop()).
+        auto conn = std::make_shared<beast::tcp_stream>(get_executor());
+        c->target = conn.get();
+        target_guard guard{c};  // declared after conn: clears the pointer before conn is destroyed
+        auto failed = co_await pool_->connect_tcp(*conn, options_.connect_timeout);
+        if (c->stopped) co_return;
+        if (failed) {
+            spdlog::warn("tcp connection {}: target connect failed: {}", id, failed.message());
+            end_tcp(id, "Target connect failed: " + failed.message());
             co_return;
         }
-        std::shared_ptr<beast::tcp_stream> conn(std::move(*connected));
-        if (c->stopped) co_return;
-        c->target = conn.get();
-        target_guard guard{c};
         spawn_stream(tcp_to_target(id, c, conn));
         auto chunk = std::make_unique_for_overwrite<char[]>(tcp_read_size);  // written by each read before use
         std::int64_t sequence = 0;

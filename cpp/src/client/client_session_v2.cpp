@@ -1,5 +1,7 @@
 // Protocol 2 on the client side (spec/PROTOCOL.md §2): each OPEN becomes one
 // streamed call to the target; bodies flow as DATA under per-stream credit.
+// A raw OPEN of kind TCP (§2.15, `tunely/2+tcp`) becomes one connection to the
+// TCP target, relayed both ways by the same code as an upgraded stream (§2.12).
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <spdlog/spdlog.h>
@@ -30,6 +32,7 @@ struct client_stream {
         : flow(ex, id, std::move(out)) {}
     transport::stream flow;
     beast::tcp_stream* target = nullptr;  // to abort the target call on cancel
+    bool raw_tcp = false;                 // a raw TCP stream (counted against max_tcp_connections)
 
     v2::stream_id id() const noexcept { return flow.id(); }
     // Reset by the server, or the session ended.
@@ -42,7 +45,9 @@ struct client_stream {
 
 class session_v2 final : public client_session {
 public:
-    using client_session::client_session;
+    session_v2(std::shared_ptr<transport::ws_channel> channel, std::shared_ptr<target_pool> pool,
+               client_options options, client_events events, bool tcp)
+        : client_session(std::move(channel), std::move(pool), std::move(options), std::move(events)), tcp_(tcp) {}
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
@@ -68,20 +73,37 @@ protected:
     void on_ended() override {
         auto all = std::move(streams_);
         streams_.clear();
+        tcp_streams_ = 0;
         for (auto& [id, st] : all) st->abort();
     }
 
 private:
     void handle(v2::open& f) {
         if (ended() || streams_.count(f.id)) return;
+        if (f.raw && !accept_raw(f)) return;
         auto st = std::make_shared<client_stream>(get_executor(), f.id, outbox_ref());
+        st->raw_tcp = f.raw;
         // The first request-body bytes may come inline (BODY flag); END_STREAM: no body.
         if (!st->flow.receive(std::move(f.body), f.end_stream)) {
             outbox_.push_binary(v2::encode(v2::reset{f.id, v2::reset_code::flow_control, "request body beyond window"}));
             return;
         }
         streams_.emplace(f.id, st);
+        if (st->raw_tcp) ++tcp_streams_;
         spawn_stream(serve(st, std::move(f)));
+    }
+
+    // A raw OPEN (§2.15): TCP when tunely/2+tcp was negotiated, within max_tcp_connections; anything
+    // else is refused before any processing.
+    bool accept_raw(const v2::open& f) {
+        auto refuse = [&](std::string message) {
+            outbox_.push_binary(v2::encode(v2::reset{f.id, v2::reset_code::refused, std::move(message)}));
+            return false;
+        };
+        if (f.method != v2::method_tcp) return refuse("Raw " + f.method + " streams not supported by this client");
+        if (!tcp_) return refuse("Raw TCP streams not supported: tunely/2+tcp was not negotiated");
+        if (tcp_streams_ >= max_tcp_connections) return refuse("Too many TCP connections through this client");
+        return true;
     }
 
     void handle(v2::data& f) {
@@ -113,7 +135,10 @@ private:
     }
 
     void forget(v2::stream_id id) {
-        streams_.erase(id);
+        if (auto it = streams_.find(id); it != streams_.end()) {
+            if (it->second->raw_tcp) --tcp_streams_;
+            streams_.erase(it);
+        }
         close_if_gone();
     }
 
@@ -168,28 +193,32 @@ private:
                 break;
             }
             auto [ec, n] = co_await asio::async_write(*conn, asio::buffer(**next), as_tuple_awaitable);
-            if (ec) break;
+            if (ec) {  // a broken connection is a RESET (§2.12, §2.15); a cancelled stream is over already
+                if (!st->cancelled())
+                    reset(st->id(), v2::reset_code::target_error, "Target connection broken: " + ec.message());
+                break;
+            }
             st->flow.consumed(n);
         }
         writer->set();
     }
 
-    // After the target's 101: RESPONSE 101, then raw bytes both ways until the
-    // target closes (DATA with END_STREAM) or the stream is reset.
-    awaitable<void> relay_upgraded(std::shared_ptr<client_stream> st, target_pool::connection owned,
-                                   beast::flat_buffer& buffer, header_list fields) {
-        std::shared_ptr<beast::tcp_stream> conn(std::move(owned));
+    // Raw bytes both ways on a connected target, until both directions ended or the stream is reset: an
+    // upgraded connection after the target's 101 (§2.12) or a raw TCP stream after RESPONSE 200 (§2.15).
+    // The server's bytes, held in the stream's window meanwhile, go to the target by a writer beside this
+    // (its END_STREAM half-closes the target connection); the target's bytes go out as DATA under the
+    // server's credit, its EOF as DATA END_STREAM. After that EOF an upgraded stream is over (the server
+    // stops reading its caller); a TCP stream still relays the server's bytes until its END_STREAM.
+    // `early`: bytes the target sent with its 101. Returns false when the stream was reset (either way).
+    awaitable<bool> relay_raw(std::shared_ptr<client_stream> st, std::shared_ptr<beast::tcp_stream> conn,
+                              std::string_view early, bool half_close) {
         st->target = conn.get();  // a RESET aborts the relay's reads and writes
         target_guard guard{st};
-        outbox_.push_binary(v2::encode(v2::response{st->id(), false, 101, std::move(fields), {}}));
         auto writer = std::make_shared<transport::done_signal>(get_executor());  // joined below
         spawn_stream(tunnel_to_target(st, conn, writer));
         bool ok = true;
-        if (buffer.size() > 0) {  // bytes the target sent right after its 101
-            auto early = beast::buffers_to_string(buffer.data());
-            buffer.consume(buffer.size());
-            ok = co_await st->flow.send(early, false);
-        }
+        if (!early.empty()) ok = co_await st->flow.send(early, false);
+        bool ended = false;  // the target's direction ended (END_STREAM sent)
         // Not zero-filled: every byte is written by the read before it is used.
         auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
         while (ok && !st->cancelled()) {
@@ -197,7 +226,7 @@ private:
                                                          as_tuple_awaitable);
             if (n > 0 && !co_await st->flow.send(std::string_view(chunk.get(), n), false)) break;
             if (ec == asio::error::eof) {
-                (void)co_await st->flow.send({}, true);
+                ended = co_await st->flow.send({}, true);
                 break;
             }
             if (ec) {
@@ -205,11 +234,71 @@ private:
                 break;
             }
         }
-        // The target side is over: nothing the caller still sends can be delivered.
-        st->flow.abort(make_error_code(error::stream_cancelled));
-        conn->cancel();
-        co_await writer->wait();
-        st->target = nullptr;
+        if (!(ended && half_close)) {
+            // The target side is over: nothing the caller still sends can be delivered.
+            st->flow.abort(make_error_code(error::stream_cancelled));
+            conn->cancel();
+        }
+        co_await writer->wait();  // TCP after the target's EOF: until the server's END_STREAM (or a RESET)
+        const bool reset_either_way = st->cancelled();
+        st->flow.abort(make_error_code(error::stream_cancelled));  // both directions ended: nothing is waiting
+        co_return !reset_either_way;
+    }
+
+    // After the target's 101: RESPONSE 101, then raw bytes both ways until the
+    // target closes (DATA with END_STREAM) or the stream is reset.
+    awaitable<void> relay_upgraded(std::shared_ptr<client_stream> st, target_pool::connection owned,
+                                   beast::flat_buffer& buffer, header_list fields) {
+        std::shared_ptr<beast::tcp_stream> conn(std::move(owned));
+        outbox_.push_binary(v2::encode(v2::response{st->id(), false, 101, std::move(fields), {}}));
+        std::string early;  // bytes the target sent right after its 101
+        if (buffer.size() > 0) {
+            early = beast::buffers_to_string(buffer.data());
+            buffer.consume(buffer.size());
+        }
+        (void)co_await relay_raw(st, std::move(conn), early, false);
+    }
+
+    // A raw TCP stream (§2.15): a new connection to the TCP target within the client's connect timeout
+    // (and the OPEN's, when it gives one), RESPONSE 200 without fields, then relay_raw. Bytes the server
+    // sent before RESPONSE wait in the stream's window and go first. No read timeout: an idle
+    // connection's life is the server's business.
+    awaitable<void> serve_tcp(std::shared_ptr<client_stream> st, v2::open f) {
+        const auto started = std::chrono::steady_clock::now();
+        request_summary summary;
+        summary.method = f.method;
+        const std::string* peer = f.headers.find("tunely-peer");
+        summary.path = peer ? *peer : f.target;
+        auto done = [&] {
+            summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
+            forget(st->id());
+            report(summary);
+        };
+        auto limit = options_.connect_timeout;
+        if (f.timeout_ms != 0) limit = std::min(limit, std::chrono::milliseconds(f.timeout_ms));
+
+        // The connection exists before the attempt: a RESET meanwhile cancels it (client_stream::abort).
+        auto conn = std::make_shared<beast::tcp_stream>(get_executor());
+        st->target = conn.get();
+        target_guard guard{st};  // declared after conn: clears the pointer before conn is destroyed
+        boost::system::error_code failed;
+        if (!st->cancelled()) failed = co_await pool_->connect_tcp(*conn, limit);
+        if (st->cancelled()) {
+            done();
+            co_return;
+        }
+        if (failed) {
+            if (failed == beast::error::timeout) fail(*st, error::target_timeout, "Target service timeout", summary);
+            else fail(*st, error::target_unavailable, "Target service unavailable: " + failed.message(), summary);
+            summary.status = 0;  // a raw stream has no HTTP status; 0: it never connected
+            done();
+            co_return;
+        }
+        outbox_.push_binary(v2::encode(v2::response{st->id(), false, 200, {}, {}}));
+        summary.status = 200;
+        if (!co_await relay_raw(st, conn, std::string_view(), true)) summary.error = "Connection reset";
+        done();
     }
 
     // Serves one stream; whatever escapes it resets the stream, so neither the
@@ -218,7 +307,8 @@ private:
         auto self = shared_from_this();
         std::string escaped;
         try {
-            co_await serve_stream(st, std::move(f));
+            if (st->raw_tcp) co_await serve_tcp(st, std::move(f));
+            else co_await serve_stream(st, std::move(f));
         } catch (const std::exception& e) {
             escaped = e.what();
         }
@@ -394,6 +484,8 @@ private:
     }
 
     std::unordered_map<v2::stream_id, std::shared_ptr<client_stream>> streams_;
+    std::size_t tcp_streams_ = 0;  // raw TCP streams in streams_
+    const bool tcp_;               // tunely/2+tcp negotiated
     std::uint64_t pings_ = 0;
 };
 
@@ -402,8 +494,8 @@ private:
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
-                                                       bool batching) {
-    auto s = std::make_shared<session_v2>(std::move(channel), std::move(pool), options, events);
+                                                       bool batching, bool tcp) {
+    auto s = std::make_shared<session_v2>(std::move(channel), std::move(pool), options, events, tcp);
     if (batching) s->enable_batching();
     return s;
 }

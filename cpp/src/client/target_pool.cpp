@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "tunely/core/error.hpp"
@@ -25,6 +26,50 @@ result<target_address> parse_target_url(std::string_view url) {
     return a;
 }
 
+result<host_port> parse_host_port(std::string_view text) {
+    const auto bad = make_error_code(error::invalid_field);
+    std::string_view host, port;
+    if (text.starts_with('[')) {  // an IPv6 address: "[::1]:22"
+        auto close = text.find(']');
+        if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") return bad;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+        boost::system::error_code ec;
+        boost::asio::ip::make_address_v6(std::string(host), ec);
+        if (ec) return bad;
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return bad;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        // A name or an IPv4 address; an IPv6 address needs its brackets (its colons would be ambiguous).
+        auto name_char = [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '.' || c == '_';
+        };
+        if (!std::all_of(host.begin(), host.end(), name_char)) return bad;
+    }
+    if (host.empty() || port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return bad;
+    const int number = std::stoi(std::string(port));
+    if (number < 1 || number > 65535) return bad;
+    return host_port{std::string(host), std::to_string(number)};
+}
+
+result<host_port> tcp_target_of(const client_options& options) {
+    if (!options.tcp_target.empty()) return parse_host_port(options.tcp_target);
+    auto u = boost::urls::parse_uri(options.target_url);
+    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
+        return make_error_code(error::invalid_field);
+    host_port out;
+    out.host = u->host();
+    if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+    if (u->has_port() && !u->port().empty()) out.port = std::string(u->port());
+    else out.port = u->scheme() == "https" ? "443" : "80";
+    return out;
+}
+
 namespace {
 
 // An idle keep-alive connection is reusable only if the target has neither
@@ -38,8 +83,8 @@ bool still_open(beast::tcp_stream& c) {
 
 }  // namespace
 
-target_pool::target_pool(const executor& ex, target_address address, std::size_t max_idle)
-    : ex_(ex), address_(std::move(address)), max_idle_(max_idle), resolver_(ex) {}
+target_pool::target_pool(const executor& ex, target_address address, host_port tcp_target, std::size_t max_idle)
+    : ex_(ex), address_(std::move(address)), tcp_target_(std::move(tcp_target)), max_idle_(max_idle), resolver_(ex) {}
 
 awaitable<result<target_pool::connection>> target_pool::acquire(std::chrono::milliseconds connect_timeout) {
     while (!idle_.empty()) {
@@ -51,16 +96,29 @@ awaitable<result<target_pool::connection>> target_pool::acquire(std::chrono::mil
 }
 
 awaitable<result<target_pool::connection>> target_pool::connect_new(std::chrono::milliseconds connect_timeout) {
-    auto [rec, endpoints] = co_await resolver_.async_resolve(address_.host, address_.port, as_tuple_awaitable);
-    if (rec) co_return std::error_code(rec);
     auto c = std::make_unique<beast::tcp_stream>(ex_);
-    c->expires_after(connect_timeout);
-    auto [cec, ep] = co_await c->async_connect(endpoints, as_tuple_awaitable);
-    (void)ep;
-    c->expires_never();
-    if (cec) co_return std::error_code(cec);
-    c->socket().set_option(boost::asio::ip::tcp::no_delay(true));
+    if (auto ec = co_await connect(*c, address_.host, address_.port, connect_timeout)) co_return std::error_code(ec);
     co_return c;
+}
+
+awaitable<boost::system::error_code> target_pool::connect_tcp(beast::tcp_stream& c,
+                                                              std::chrono::milliseconds connect_timeout) {
+    co_return co_await connect(c, tcp_target_.host, tcp_target_.port, connect_timeout);
+}
+
+awaitable<boost::system::error_code> target_pool::connect(beast::tcp_stream& c, const std::string& host,
+                                                          const std::string& port,
+                                                          std::chrono::milliseconds connect_timeout) {
+    auto [rec, endpoints] = co_await resolver_.async_resolve(host, port, as_tuple_awaitable);
+    if (rec) co_return rec;
+    c.expires_after(connect_timeout);
+    auto [cec, ep] = co_await c.async_connect(endpoints, as_tuple_awaitable);
+    (void)ep;
+    c.expires_never();
+    if (cec) co_return cec;
+    boost::system::error_code ignored;  // a connection reset already shows on the first read or write
+    c.socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    co_return boost::system::error_code();
 }
 
 void target_pool::release(connection c) {

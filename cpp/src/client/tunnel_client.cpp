@@ -32,8 +32,9 @@ struct attempt {
 // The rule: `auth_ok` carries a `capabilities` array (even `[]`) with no name of our `tunely/` namespace.
 //  - Original servers that negotiate capabilities always send the member (0.12: `"capabilities":[]`
 //    for us, since we offer only tunely/ names).
-//  - Our servers never send it in a 1.1 session, in any version: the encoder omits an empty list, and a
-//    non-empty one carries tunely/2, which means protocol 2. A server following the spec does the same.
+//  - Our servers never send it in a 1.1 session without a name of ours: the encoder omits an empty list, and
+//    a non-empty one carries tunely/2 (protocol 2) or, on 1.1, tunely/tcp. A server following the spec does
+//    the same.
 // It cannot misfire on a server that sends exact text. It misses the older originals that did not negotiate
 // capabilities: their bodies are taken as exact text, as before (a text body keeps the original's quotes).
 bool server_json_encodes_bodies(std::string_view auth_ok_payload) {
@@ -80,7 +81,10 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             auth.capabilities.push_back(protocol::capability_v2);
             auth.capabilities.push_back(protocol::capability_upgrade);  // we carry WebSocket upgrades (§2.12)
             auth.capabilities.push_back(protocol::capability_batch);    // and take BATCH messages (§2.4.8)
+            auth.capabilities.push_back(protocol::capability_tcp);      // and relay raw TCP streams (§2.15)
         }
+        // On a 1.1 session (protocol 2 off on either side) we carry the original's TCP wire (§1.2).
+        auth.capabilities.push_back(protocol::capability_v1_tcp);
         auto frame = v1::encode(auth);
         if (auto ec = co_await channel->write(boost::asio::buffer(frame), {}, true)) {
             out.reason = "sending auth failed: " + ec.message();
@@ -124,9 +128,13 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
         connected = true;
         out.authenticated = true;
         if (events.on_connect) events.on_connect(domain, protocol);
-        const bool batching = v2 && std::find(ok->capabilities.begin(), ok->capabilities.end(),
-                                              protocol::capability_batch) != ok->capabilities.end();
-        session = v2 ? make_client_session_v2(channel, pool, options, events, batching)
+        auto echoed = [&](const char* capability) {
+            return std::find(ok->capabilities.begin(), ok->capabilities.end(), capability) != ok->capabilities.end();
+        };
+        const bool batching = v2 && echoed(protocol::capability_batch);
+        // Raw TCP streams only when the server echoed the capability: a raw OPEN otherwise is refused.
+        const bool tcp = v2 && echoed(protocol::capability_tcp);
+        session = v2 ? make_client_session_v2(channel, pool, options, events, batching, tcp)
                      : make_client_session_v1(channel, pool, options, events, json_bodies);
         if (stopping) session->close();
         out.reason = co_await session->run();
@@ -160,8 +168,13 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             }
             tls = *context;
         }
+        auto tcp_target = tcp_target_of(options);
+        if (!tcp_target) {
+            error("invalid TCP target '" + options.tcp_target + "' (expected HOST:PORT, IPv6 as [ADDRESS]:PORT)");
+            co_return tcp_target.error();
+        }
         // Shared with the sessions, which outlive nothing of this frame (they join their streams).
-        auto pool = std::make_shared<target_pool>(ex, *target, options.max_idle_target_connections);
+        auto pool = std::make_shared<target_pool>(ex, *target, *tcp_target, options.max_idle_target_connections);
         int failures = 0;
         bool reconnected_now = false;
         while (!stopping) {

@@ -41,10 +41,14 @@ constexpr entry entries[] = {
     {"upgrade_not_supported", "The tunnel client cannot carry protocol upgrades (WebSocket)"},
     {"invalid_response", "Invalid response from the tunnel client"},
     {"too_many_streams", "Too many requests in flight for this tunnel"},
+    {"too_many_connections", "Too many TCP connections for this tunnel"},
+    {"tcp_not_supported", "The tunnel client cannot carry TCP connections"},
+    {"idle_timeout", "Idle timeout"},
+    {"tcp_mode", "This tunnel is in TCP mode: it serves its TCP listener, not HTTP"},
 };
 
 constexpr std::size_t entry_count = sizeof(entries) / sizeof(entries[0]);
-static_assert(entry_count == static_cast<std::size_t>(error::too_many_streams) + 1,
+static_assert(entry_count == static_cast<std::size_t>(error::tcp_mode) + 1,
               "every tunely::error needs a name and a message");
 
 class category final : public std::error_category {

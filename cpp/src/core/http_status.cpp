@@ -13,6 +13,7 @@ unsigned http_status(error e) noexcept {
     case error::auth_failed:
     case error::auth_timeout: return 401;
     case error::tunnel_not_found: return 404;
+    case error::tcp_mode: return 410;  // as the original answers HTTP ingress on a TCP-mode tunnel
     case error::connection_exists:
     case error::store_conflict: return 409;
     case error::body_too_large:
@@ -23,8 +24,10 @@ unsigned http_status(error e) noexcept {
     case error::target_unavailable:
     case error::store_unavailable:
     case error::shutting_down:
-    case error::too_many_streams: return 503;
+    case error::too_many_streams:
+    case error::too_many_connections: return 503;
     case error::request_timeout:
+    case error::idle_timeout:
     case error::target_timeout: return 504;
     case error::tunnel_disconnected:
     case error::stream_cancelled:
@@ -33,7 +36,8 @@ unsigned http_status(error e) noexcept {
     case error::target_error:
     case error::invalid_response: return 502;
     case error::schema_too_new: return 500;
-    case error::upgrade_not_supported: return 501;
+    case error::upgrade_not_supported:
+    case error::tcp_not_supported: return 501;
     }
     return 500;
 }

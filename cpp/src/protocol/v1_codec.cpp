@@ -15,7 +15,7 @@ const char* type_name(const message& m) noexcept {
     static constexpr const char* names[] = {
         "auth",         "auth_ok",    "auth_error", "request", "response",
         "stream_start", "stream_chunk", "stream_end", "ping",   "pong",
-        "tcp_connect",  "tcp_data",   "tcp_close"};
+        "tcp_connect",  "tcp_data",   "tcp_close",  "udp_open", "udp_close"};
     static_assert(std::size(names) == std::variant_size_v<message>);
     return names[m.index()];
 }
@@ -230,6 +230,13 @@ message decode_tcp_close(reader& r) {
     m.error = r.nullable_string("error");
     return m;
 }
+message decode_udp_open(reader& r) { return udp_open{r.required_string("session_id")}; }
+message decode_udp_close(reader& r) {
+    udp_close m;
+    m.session_id = r.required_string("session_id");
+    m.reason = r.nullable_string("reason");
+    return m;
+}
 
 constexpr std::pair<std::string_view, decoder> decoders[] = {
     {"auth", decode_auth},
@@ -245,6 +252,8 @@ constexpr std::pair<std::string_view, decoder> decoders[] = {
     {"tcp_connect", decode_tcp_connect},
     {"tcp_data", decode_tcp_data},
     {"tcp_close", decode_tcp_close},
+    {"udp_open", decode_udp_open},
+    {"udp_close", decode_udp_close},
 };
 
 // --- encoding ---
@@ -327,6 +336,11 @@ struct encoder {
     void operator()(const tcp_close& m) {
         o["conn_id"] = m.conn_id;
         o["error"] = nullable(m.error);
+    }
+    void operator()(const udp_open& m) { o["session_id"] = m.session_id; }
+    void operator()(const udp_close& m) {
+        o["session_id"] = m.session_id;
+        o["reason"] = nullable(m.reason);
     }
 };
 

@@ -92,6 +92,7 @@ result<frame> decode_open(cursor& in, stream_id id, std::uint8_t flags) {
     open f;
     f.id = id;
     f.end_stream = flags & flag_end_stream;
+    f.raw = flags & flag_raw;
     f.timeout_ms = static_cast<std::uint32_t>(in.uint(4));
     f.method = in.bytes(in.uint(1));
     f.target = in.bytes(in.uint(2));
@@ -152,7 +153,8 @@ struct encoder {
 
     void operator()(const open& f) {
         if (f.method.empty() || f.method.size() > 255) throw std::length_error("bad method length");
-        put_header(out, frame_type::open, head_flags(f.end_stream, f.body), f.id);
+        auto flags = static_cast<std::uint8_t>(head_flags(f.end_stream, f.body) | (f.raw ? flag_raw : 0));
+        put_header(out, frame_type::open, flags, f.id);
         put(out, f.timeout_ms, 4);
         put(out, f.method.size(), 1);
         out += f.method;

@@ -47,8 +47,18 @@ awaitable<std::error_code> exchange::finish_body() {
     co_return co_await send({}, true);
 }
 
+// Over in both directions: failed, or the response ended (a half-closed TCP stream: and the request too).
+bool exchange::over() noexcept {
+    return failed_ || (response_body().ended() && (request_finished_ || !half_close()));
+}
+
+awaitable<void> exchange::wait_failed() {
+    auto self = shared_from_this();
+    while (!failed_) co_await head_changed_.wait();
+}
+
 void exchange::cancel(std::error_code reason) {
-    if (finished()) return;
+    if (over()) return;
     fail(reason);
     on_cancel(reason);
 }
@@ -62,7 +72,7 @@ void exchange::deliver_head(response_head head) {
 }
 
 void exchange::fail(std::error_code reason) {
-    if (finished()) return;
+    if (over()) return;
     failed_ = true;
     error_ = reason;
     head_changed_.notify();

@@ -215,6 +215,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     session_info info;
     info.domain = tunnel.domain;
     info.tunnel_id = tunnel.id;
+    info.mode = tunnel.mode;
     info.remote_address = remote;
     info.client_version = request.client_version;
     info.connected_at = std::chrono::system_clock::now();
@@ -229,6 +230,15 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     info.upgrades = offered(protocol::capability_upgrade);
     info.batching = offered(protocol::capability_batch);
     info.json_string_bodies = !v2 && decodes_json_bodies(request.capabilities);
+    // TCP: protocol 2 by capability; on 1.1 the original clients that negotiate capabilities (0.11+) are the
+    // ones with a TCP mode, and they take binary tcp_data when they offer binary_frames (0.12 §1).
+    auto offered_v1 = [&](const char* capability) {
+        return !v2 && std::find(request.capabilities.begin(), request.capabilities.end(), capability) !=
+                          request.capabilities.end();
+    };
+    info.tcp = v2 ? offered(protocol::capability_tcp)
+                  : info.json_string_bodies || offered_v1(protocol::capability_v1_tcp);
+    info.binary_frames = offered_v1(protocol::capability_binary_frames);
 
     if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
         co_await reject(*channel,
@@ -242,6 +252,9 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     if (v2) ok.capabilities.push_back(protocol::capability_v2);
     if (info.upgrades) ok.capabilities.push_back(protocol::capability_upgrade);
     if (info.batching) ok.capabilities.push_back(protocol::capability_batch);
+    if (v2 && info.tcp) ok.capabilities.push_back(protocol::capability_tcp);
+    if (info.binary_frames) ok.capabilities.push_back(protocol::capability_binary_frames);
+    if (offered_v1(protocol::capability_v1_tcp)) ok.capabilities.push_back(protocol::capability_v1_tcp);
     auto ok_frame = v1::encode(ok);
     if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
 

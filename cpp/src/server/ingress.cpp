@@ -11,7 +11,7 @@
 #include "tunely/core/http_status.hpp"
 #include "tunely/transport/done_signal.hpp"
 #include "tunely/transport/spawn.hpp"
-#include "upgrade_relay.hpp"
+#include "raw_relay.hpp"
 
 namespace tunely::server {
 namespace beast = boost::beast;
@@ -296,7 +296,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
             auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
             (void)hn;
             if (hec) x->cancel(make_error_code(error::stream_cancelled));
-            else co_await relay_upgraded(stream, buffer, x);
+            else co_await relay_raw(stream, buffer, x, {});
             keep_alive = false;
         } else {
             if (!upgrade.empty())  // the target declined the upgrade: end the request direction

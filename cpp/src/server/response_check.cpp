@@ -6,6 +6,11 @@ namespace tunely::server {
 
 head_verdict check_response_head(response_head& head, const request_head& request, std::string& why) {
     const unsigned status = head.status;
+    if (request.kind == stream_kind::tcp) {  // spec §2.15: the client connected; no fields, no HTTP rules
+        if (status == 200) return head_verdict::final_response;
+        why = "status " + std::to_string(status) + " on a TCP stream (only 200 is allowed)";
+        return head_verdict::invalid;
+    }
     if (status < 100 || status > 599) {
         why = "status " + std::to_string(status) + " is not an HTTP status";
         return head_verdict::invalid;

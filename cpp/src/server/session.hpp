@@ -19,6 +19,7 @@ public:
     session(std::shared_ptr<transport::ws_channel> channel, session_info info, const server_options& options);
 
     const session_info& info() const noexcept { return info_; }
+    void set_mode(std::string mode) { info_.mode = std::move(mode); }
 
     // Opens an exchange for one request. Fails with tunnel_disconnected when
     // the session is closing.

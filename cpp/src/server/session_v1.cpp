@@ -7,9 +7,11 @@
 
 #include "response_check.hpp"
 #include "session.hpp"
+#include "tunely/core/base64.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/core/utf8.hpp"
 #include "tunely/core/uuid.hpp"
+#include "tunely/protocol/v1_binary.hpp"
 #include "tunely/protocol/v1_codec.hpp"
 #include "tunely/protocol/v1_headers.hpp"
 
@@ -48,13 +50,18 @@ bool drop_content_coding(header_list& headers) {
 class session_v1;
 
 // An exchange over protocol 1.1: the handle knows its request id; the request
-// body is buffered here (1.1 sends it whole, in one `request` frame).
+// body is buffered here (1.1 sends it whole, in one `request` frame). A TCP
+// connection of a TCP listener (kind tcp) is one too, as the original 0.12
+// carries it (tunely-0.12.md §2.3-2.5): tcp_connect (no answer: the "response"
+// head is there at once), tcp_data both ways, tcp_close ending both directions
+// (1.1 has no half-close).
 class exchange_v1 final : public exchange {
 public:
     exchange_v1(const executor& ex, request_head head, std::string id, std::weak_ptr<session_v1> owner)
         : exchange(ex, std::move(head)), id_(std::move(id)), owner_(std::move(owner)), body_(ex) {}
 
     const std::string& id() const noexcept { return id_; }
+    bool tcp() const noexcept { return request().kind == stream_kind::tcp; }
 
 protected:
     transport::body_queue& response_body() noexcept override { return body_; }
@@ -65,7 +72,8 @@ private:
     friend class session_v1;
     std::string id_;
     std::weak_ptr<session_v1> owner_;
-    std::string request_body_;
+    std::string request_body_;   // HTTP: the whole body, sent with the request
+    std::int64_t sequence_ = 0;  // TCP: tcp_data sent, for the JSON form's `sequence`
     transport::body_queue body_;
 };
 
@@ -76,6 +84,7 @@ public:
     result<std::shared_ptr<exchange>> open_exchange(request_head head) override {
         if (closed()) return make_error_code(error::tunnel_disconnected);
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
+        if (head.kind == stream_kind::tcp) return open_tcp(std::move(head));
         if (head.upgrade) return make_error_code(error::upgrade_not_supported);  // 1.1 has no way to carry one
         if (pending_.size() >= options_.max_streams_per_session) return make_error_code(error::too_many_streams);
         auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
@@ -85,7 +94,7 @@ public:
         return x;
     }
 
-    std::size_t in_flight() const noexcept override { return pending_.size(); }
+    std::size_t in_flight() const noexcept override { return pending_.size() + tcp_.size(); }
 
     // 1.1 has no GOAWAY: the session closes (1001) once its pending requests are answered.
     void go_away() override {
@@ -130,10 +139,37 @@ public:
     // 1.1 has no cancel message: forget the id so a late reply is dropped.
     void cancel(const std::string& id) { finish(id); }
 
+    // Caller bytes towards the client, or (last) the caller's end of input: tcp_close, which ends the
+    // connection both ways. Waits while the outbox is above its high-water mark (a client that does not
+    // read holds the caller back here).
+    awaitable<std::error_code> send_tcp(exchange_v1& x, std::string_view bytes, bool last) {
+        auto self = shared_from_this();
+        if (!tcp_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
+        if (last) {
+            end_tcp(x.id(), std::nullopt);
+            x.deliver_body({}, true);
+            co_return std::error_code();
+        }
+        co_await outbox_.wait_below(bulk_high_water);
+        if (!tcp_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
+        info_.bytes_in += static_cast<std::int64_t>(bytes.size());
+        if (info_.binary_frames) {
+            outbox_.push_binary(v1::encode_binary(v1::binary_kind::tcp_data, x.id(), bytes));
+        } else {
+            outbox_.push_text(v1::encode(v1::tcp_data{x.id(), base64_encode(bytes), x.sequence_++}));
+        }
+        co_return std::error_code();
+    }
+
+    // The caller side gave up (gone, idle): tell the client, forget the id.
+    void cancel_tcp(const std::string& id) { end_tcp(id, std::nullopt); }
+
 protected:
     void on_frame(std::string_view payload, bool text) override {
         if (!text) {
-            spdlog::debug("session {}: binary frame on a 1.1 session dropped", info_.domain);
+            auto m = info_.binary_frames ? v1::decode_binary(payload) : std::nullopt;
+            if (m && m->kind == v1::binary_kind::tcp_data) return on_tcp_bytes(m->id, std::move(m->payload));
+            spdlog::debug("session {}: binary message dropped", info_.domain);
             return;
         }
         auto msg = v1::decode(payload);
@@ -150,6 +186,10 @@ protected:
         auto all = std::move(pending_);
         pending_.clear();
         for (auto& [id, x] : all) x->fail(reason);
+        auto tcp = std::move(tcp_);
+        tcp_.clear();
+        info_.tcp_connections = 0;
+        for (auto& [id, x] : tcp) x->fail(reason);
     }
 
 private:
@@ -170,7 +210,79 @@ private:
     }
 
     void close_if_drained() {
-        if (draining_ && pending_.empty()) close(1001, "Server shutting down");
+        if (draining_ && pending_.empty() && tcp_.empty()) close(1001, "Server shutting down");
+    }
+
+    // --- TCP connections (tunely-0.12.md §2) ---
+    result<std::shared_ptr<exchange>> open_tcp(request_head head) {
+        if (!info_.tcp) return make_error_code(error::tcp_not_supported);
+        if (options_.max_tcp_connections && tcp_.size() >= options_.max_tcp_connections)
+            return make_error_code(error::too_many_connections);
+        auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
+                                                   std::static_pointer_cast<session_v1>(shared_from_this()));
+        tcp_.emplace(x->id(), x);
+        info_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
+        outbox_.push_text(v1::encode(v1::tcp_connect{x->id()}));
+        // There is no answer to tcp_connect: the connection is open now (a failed target connect arrives as
+        // tcp_close with an error).
+        x->deliver_head(response_head{200, {}, true, std::nullopt});
+        return x;
+    }
+
+    // Sends tcp_close and forgets the connection (its exchange is ended or failed by the caller).
+    void end_tcp(const std::string& id, std::optional<std::string> why) {
+        if (!tcp_.erase(id)) return;
+        info_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
+        outbox_.push_text(v1::encode(v1::tcp_close{id, std::move(why)}));
+        close_if_drained();
+    }
+
+    // Bytes from the target. 1.1 has no flow control: past --v1-stream-buffer bytes queued for a caller
+    // that reads slower than they arrive, its connection is cut (the original kills it at 64 chunks).
+    void on_tcp_bytes(const std::string& id, std::string bytes) {
+        auto it = tcp_.find(id);
+        if (it == tcp_.end()) return;  // unknown ids are dropped (§2.3)
+        auto x = it->second;
+        if (x->buffered_bytes() + bytes.size() > options_.v1_stream_buffer) {
+            spdlog::warn("session {}: TCP connection {}: the caller reads slower than the target sends; cut after "
+                         "{} bytes buffered", info_.domain, id, x->buffered_bytes());
+            end_tcp(id, "the external connection reads too slowly");
+            x->fail(make_error_code(error::flow_control_violation));
+            return;
+        }
+        info_.bytes_out += static_cast<std::int64_t>(bytes.size());
+        x->deliver_body(std::move(bytes), false);
+    }
+
+    void handle(v1::tcp_data& m) {
+        if (!tcp_.count(m.conn_id)) return;
+        auto bytes = base64_decode(m.data);
+        if (!bytes) {
+            spdlog::warn("session {}: TCP connection {}: tcp_data is not base64", info_.domain, m.conn_id);
+            auto x = tcp_.at(m.conn_id);
+            end_tcp(m.conn_id, "tcp_data is not base64");
+            x->fail(make_error_code(error::target_error));
+            return;
+        }
+        on_tcp_bytes(m.conn_id, std::move(*bytes));
+    }
+
+    // The client ended the connection: the target closed (error null) or could not be reached / failed.
+    // The caller gets what was queued, then the end; after an error, its connection is closed at once.
+    void handle(v1::tcp_close& m) {
+        auto it = tcp_.find(m.conn_id);
+        if (it == tcp_.end()) return;  // also the echo of our own tcp_close
+        auto x = it->second;
+        tcp_.erase(it);
+        info_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
+        if (m.error) {
+            spdlog::info("session {}: TCP connection {} closed by the client: {}", info_.domain, m.conn_id,
+                         m.error->substr(0, 200));
+            x->fail(make_error_code(error::target_unavailable));
+        } else {
+            x->deliver_body({}, true);
+        }
+        close_if_drained();
     }
 
     void handle(v1::response& m) {
@@ -269,6 +381,7 @@ private:
     }
 
     std::unordered_map<std::string, std::shared_ptr<exchange_v1>> pending_;
+    std::unordered_map<std::string, std::shared_ptr<exchange_v1>> tcp_;
     bool draining_ = false;
 };
 
@@ -276,11 +389,15 @@ awaitable<std::error_code> exchange_v1::send(std::string_view bytes, bool last) 
     auto self = shared_from_this();
     auto owner = owner_.lock();
     if (!owner) co_return make_error_code(error::tunnel_disconnected);
+    if (tcp()) co_return co_await owner->send_tcp(*this, bytes, last);
     co_return co_await owner->send_request(*this, bytes, last);
 }
 
 void exchange_v1::on_cancel(std::error_code) {
-    if (auto owner = owner_.lock()) owner->cancel(id_);
+    auto owner = owner_.lock();
+    if (!owner) return;
+    if (tcp()) owner->cancel_tcp(id_);
+    else owner->cancel(id_);
 }
 
 }  // namespace

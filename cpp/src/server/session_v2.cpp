@@ -30,6 +30,9 @@ public:
         : exchange(ex, std::move(head)), stream_(std::move(st)), owner_(std::move(owner)) {}
 
     transport::stream& stream() noexcept { return *stream_; }
+    bool half_close() const noexcept override { return request().kind == stream_kind::tcp; }
+    bool request_ended = false;   // END_STREAM sent (a TCP stream is done once both directions ended)
+    bool response_ended = false;  // the client's END_STREAM arrived
 
 protected:
     transport::body_queue& response_body() noexcept override { return stream_->received(); }
@@ -51,7 +54,15 @@ public:
         if (closed()) return make_error_code(error::tunnel_disconnected);
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade && !info_.upgrades) return make_error_code(error::upgrade_not_supported);
-        if (streams_.size() >= options_.max_streams_per_session) return make_error_code(error::too_many_streams);
+        const bool tcp = head.kind == stream_kind::tcp;
+        if (tcp && !info_.tcp) return make_error_code(error::tcp_not_supported);
+        // TCP connections have their own limit; they do not take HTTP exchanges' room.
+        if (tcp && options_.max_tcp_connections &&
+            static_cast<std::size_t>(info_.tcp_connections) >= options_.max_tcp_connections)
+            return make_error_code(error::too_many_connections);
+        if (!tcp && streams_.size() - static_cast<std::size_t>(info_.tcp_connections) >=
+                        options_.max_streams_per_session)
+            return make_error_code(error::too_many_streams);
         if (next_id_ > last_stream_id) {
             // Ids are never reused (spec §2.4): this session is done. Clients reconnect on GOAWAY.
             drain("stream ids exhausted");
@@ -62,11 +73,23 @@ public:
         v2::open f;
         f.id = id;
         f.end_stream = !head.has_body;
-        auto timeout = head.timeout.count() > 0 ? head.timeout : options_.request_timeout;
+        auto timeout = tcp                       ? options_.tcp_connect_timeout
+                       : head.timeout.count() > 0 ? head.timeout
+                                                  : options_.request_timeout;
         f.timeout_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(timeout.count(), UINT32_MAX));
-        f.method = head.method;
-        f.target = head.target;
-        f.headers = head.headers;
+        if (tcp) {  // spec §2.15: the kind names the stream; the fields only inform the client
+            head.has_body = true;
+            f.end_stream = false;
+            f.raw = true;
+            f.method = v2::method_tcp;
+            f.target = "/";
+            if (!head.peer.empty()) f.headers.add("tunely-peer", head.peer);
+            if (head.listener_port) f.headers.add("tunely-listener", std::to_string(head.listener_port));
+        } else {
+            f.method = head.method;
+            f.target = head.target;
+            f.headers = head.headers;
+        }
         if (!v2::head_fits(f.headers, f.target.size())) return make_error_code(error::headers_too_large);
         auto bytes = v2::encode(f);
         auto ex = get_executor();
@@ -74,7 +97,8 @@ public:
                                                std::make_shared<transport::stream>(ex, id, outbox_ref()),
                                                std::static_pointer_cast<session_v2>(shared_from_this()));
         streams_.emplace(id, x);
-        ++info_.requests;
+        if (tcp) ++info_.tcp_connections;
+        else ++info_.requests;
         outbox_.push_binary(std::move(bytes));
         return x;
     }
@@ -94,6 +118,14 @@ public:
     }
 
     void count_sent(std::size_t n) { info_.bytes_in += static_cast<std::int64_t>(n); }
+
+    // A TCP stream sent its END_STREAM: done if the client's has arrived too.
+    void request_ended(v2::stream_id id) {
+        auto x = find(id);
+        if (!x) return;
+        x->request_ended = true;
+        if (x->response_ended) forget(id);
+    }
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
@@ -122,6 +154,7 @@ protected:
     void fail_all(std::error_code reason) override {
         auto all = std::move(streams_);
         streams_.clear();
+        info_.tcp_connections = 0;
         for (auto& [id, x] : all) {
             x->fail(reason);
             x->stream().abort(reason);  // also when the response had ended: a request upload stops
@@ -136,13 +169,20 @@ private:
 
     // Drops the stream from the table (its exchange has ended or failed before this).
     void forget(v2::stream_id id) {
-        streams_.erase(id);
+        auto it = streams_.find(id);
+        if (it == streams_.end()) return;
+        if (it->second->request().kind == stream_kind::tcp) --info_.tcp_connections;
+        streams_.erase(it);
         close_if_drained();
     }
 
     // The client ended its response (END_STREAM): the stream is done; a request
-    // body still being sent stops.
+    // body still being sent stops. A TCP stream goes on until its request direction ended too (half-close).
     void finish(exchange_v2& x) {
+        if (x.half_close() && !x.request_ended) {
+            x.response_ended = true;
+            return;
+        }
         x.stream().abort(make_error_code(error::stream_cancelled));  // the body ended: readers still get it all
         forget(x.stream().id());
     }
@@ -262,7 +302,10 @@ awaitable<std::error_code> exchange_v2::send(std::string_view bytes, bool last) 
         if (auto why = failure()) co_return why;
         co_return make_error_code(error::stream_cancelled);  // the response ended first
     }
-    if (auto owner = owner_.lock()) owner->count_sent(bytes.size());
+    if (auto owner = owner_.lock()) {
+        owner->count_sent(bytes.size());
+        if (last && half_close()) owner->request_ended(stream_->id());
+    }
     co_return std::error_code();
 }
 

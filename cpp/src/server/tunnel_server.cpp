@@ -64,6 +64,7 @@ result<std::shared_ptr<exchange>> tunnel_server::open_exchange(std::string_view 
     if (head.target.empty() || head.target.front() != '/') return make_error_code(error::invalid_path);
     auto s = impl_->registry.find(*d);
     if (!s) return make_error_code(error::tunnel_not_connected);
+    if (head.kind == stream_kind::http && s->info().mode == "tcp") return make_error_code(error::tcp_mode);
     return s->open_exchange(std::move(head));
 }
 
@@ -99,6 +100,10 @@ std::optional<std::string> tunnel_server::domain_from_host(std::string_view host
     auto suffix = host.substr(host.size() - base.size());
     if (!iequals(suffix, base) || host[host.size() - base.size() - 1] != '.') return std::nullopt;
     return normalize_domain(host.substr(0, host.size() - base.size() - 1));
+}
+
+void tunnel_server::set_mode(std::string_view domain, std::string mode) {
+    if (auto s = impl_->registry.find(std::string(domain))) s->set_mode(std::move(mode));
 }
 
 std::optional<session_info> tunnel_server::live(std::string_view domain) const {

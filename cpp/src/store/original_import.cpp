@@ -53,7 +53,9 @@ import_report import_original_tunnels(store& into, const std::vector<original_tu
         t.token_hash = hash_token(o.token);
         t.name = o.name.empty() ? *domain : o.name.substr(0, 100);
         t.description = o.description;
-        t.mode = o.mode.empty() ? "http" : o.mode;
+        t.mode = o.mode.empty() ? "http" : o.mode;  // as the original has it: "tcp" (since 0.11) or "http"
+        // No listener ports: the original configured its listeners in the environment
+        // (WS_TUNNEL_TCP_LISTEN / _UDP_LISTEN), never in the database.
         t.created_at = o.created_at;
         try {
             into.create_tunnel(t);

@@ -35,9 +35,21 @@ std::string get_text(const soci::row& r, std::size_t i) {
     return r.get<std::string>(i);
 }
 
+std::optional<int> get_optional_int(const soci::row& r, std::size_t i) {
+    if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+    return static_cast<int>(get_int(r, i));
+}
+
+// A nullable INTEGER parameter: SOCI 4.0 binds std::optional only through an indicator.
+struct nullable_int {
+    explicit nullable_int(std::optional<int> v) : value(v.value_or(0)), ind(v ? soci::i_ok : soci::i_null) {}
+    int value;
+    soci::indicator ind;
+};
+
 constexpr const char* tunnel_columns =
     "id, domain, token_hash, name, description, mode, enabled, created_at, updated_at, last_connected_at, "
-    "total_requests, bytes_in, bytes_out";
+    "total_requests, bytes_in, bytes_out, tcp_port, udp_port";
 
 tunnel_record tunnel_from(const soci::row& r) {
     tunnel_record t;
@@ -54,6 +66,8 @@ tunnel_record tunnel_from(const soci::row& r) {
     t.total_requests = get_int(r, 10);
     t.bytes_in = get_int(r, 11);
     t.bytes_out = get_int(r, 12);
+    t.tcp_port = get_optional_int(r, 13);
+    t.udp_port = get_optional_int(r, 14);
     return t;
 }
 
@@ -256,6 +270,17 @@ std::vector<tunnel_record> sql_store::list_tunnels() {
     });
 }
 
+std::vector<tunnel_record> sql_store::tunnels_with_ports() {
+    return with_session(retry_policy::read, [&](soci::session& sql) {
+        std::vector<tunnel_record> out;
+        soci::rowset<soci::row> rows =
+            sql.prepare << std::string("SELECT ") + tunnel_columns +
+                               " FROM tunnels WHERE tcp_port IS NOT NULL OR udp_port IS NOT NULL ORDER BY id";
+        for (const auto& r : rows) out.push_back(tunnel_from(r));
+        return out;
+    });
+}
+
 std::optional<tunnel_record> sql_store::find_tunnel(std::string_view domain) {
     return with_session(retry_policy::read,
                         [&](soci::session& sql) { return find_by(sql, "domain", std::string(domain)); });
@@ -274,12 +299,14 @@ tunnel_record sql_store::create_tunnel(const new_tunnel& t) {
             soci::use(t.domain, "d"), soci::use(t.token_hash, "h");
         if (clashes > 0) raise(error::store_conflict, "domain or token already exists");
         long long now = t.created_at ? to_ms(*t.created_at) : now_ms();
+        // A port another tunnel has fails the INSERT on its UNIQUE index: store_conflict.
+        nullable_int tcp(t.tcp_port), udp(t.udp_port);
         sql << "INSERT INTO tunnels (domain, token_hash, name, description, mode, enabled, created_at, updated_at, "
-               "total_requests, bytes_in, bytes_out) VALUES (:domain, :hash, :name, :description, :mode, 1, :created, "
-               ":updated, 0, 0, 0)",
+               "total_requests, bytes_in, bytes_out, tcp_port, udp_port) VALUES (:domain, :hash, :name, "
+               ":description, :mode, 1, :created, :updated, 0, 0, 0, :tcp, :udp)",
             soci::use(t.domain, "domain"), soci::use(t.token_hash, "hash"), soci::use(t.name, "name"),
             soci::use(t.description, "description"), soci::use(t.mode, "mode"), soci::use(now, "created"),
-            soci::use(now, "updated");
+            soci::use(now, "updated"), soci::use(tcp.value, tcp.ind, "tcp"), soci::use(udp.value, udp.ind, "udp");
         auto created = find_by(sql, "domain", t.domain);
         tr.commit();
         if (!created) raise(error::store_unavailable, "inserted tunnel not found");
@@ -296,10 +323,14 @@ std::optional<tunnel_record> sql_store::update_tunnel(std::string_view domain, c
         std::string name = u.name.value_or(current->name);
         std::string description = u.description.value_or(current->description);
         int enabled = u.enabled.value_or(current->enabled) ? 1 : 0;
+        std::string mode = u.mode.value_or(current->mode);
+        // A port another tunnel has fails the UPDATE on its UNIQUE index: store_conflict.
+        nullable_int tcp(u.tcp_port.value_or(current->tcp_port)), udp(u.udp_port.value_or(current->udp_port));
         long long now = std::max(now_ms(), to_ms(current->updated_at));
-        sql << "UPDATE tunnels SET name = :name, description = :description, enabled = :enabled, updated_at = :now "
-               "WHERE domain = :domain",
+        sql << "UPDATE tunnels SET name = :name, description = :description, enabled = :enabled, mode = :mode, "
+               "tcp_port = :tcp, udp_port = :udp, updated_at = :now WHERE domain = :domain",
             soci::use(name, "name"), soci::use(description, "description"), soci::use(enabled, "enabled"),
+            soci::use(mode, "mode"), soci::use(tcp.value, tcp.ind, "tcp"), soci::use(udp.value, udp.ind, "udp"),
             soci::use(now, "now"), soci::use(d, "domain");
         auto updated = find_by(sql, "domain", d);
         tr.commit();

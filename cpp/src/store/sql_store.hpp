@@ -35,6 +35,7 @@ public:
     std::vector<migration_info> migrations() override;
 
     std::vector<tunnel_record> list_tunnels() override;
+    std::vector<tunnel_record> tunnels_with_ports() override;
     std::optional<tunnel_record> find_tunnel(std::string_view domain) override;
     std::optional<tunnel_record> find_tunnel_by_token_hash(std::string_view token_hash) override;
     tunnel_record create_tunnel(const new_tunnel& tunnel) override;

@@ -21,7 +21,7 @@ TEST(db_command, upgrade_downgrade_current_history) {
 
     auto [c1, out1] = run({"db", "upgrade", "--database", db});
     EXPECT_EQ(c1, 0) << out1;
-    EXPECT_NE(out1.find("0 → 1"), std::string::npos) << out1;
+    EXPECT_NE(out1.find("0 → 2"), std::string::npos) << out1;
     auto [c2, out2] = run({"db", "history", "--database", db});
     EXPECT_NE(out2.find("[x] 1  tunnels and request log"), std::string::npos) << out2;
 
@@ -41,7 +41,7 @@ TEST(db_command, server_migrates_at_start_unless_told_not_to) {
     auto db = "sqlite:///" + (dir.path / "t.db").string();
     auto [code, out] = run({"server", "--no-migrate", "--port", "0", "--admin-key", "k", "--database", db});
     EXPECT_EQ(code, 1) << out;
-    EXPECT_NE(out.find("schema version 0 is older than this build needs (1)"), std::string::npos) << out;
+    EXPECT_NE(out.find("schema version 0 is older than this build needs (2)"), std::string::npos) << out;
     EXPECT_NE(out.find("tunely db upgrade"), std::string::npos) << out;
     EXPECT_EQ(run({"db", "upgrade", "--database", db}).first, 0);
     child_process server(tunely_binary(), {"server", "--no-migrate", "--host", "127.0.0.1", "--port", "0",

@@ -83,6 +83,11 @@ json::value canonical(const protocol::v1::message& m) {
             } else if constexpr (std::is_same_v<T, v1::tcp_close>) {
                 o["conn_id"] = x.conn_id;
                 o["error"] = nullable(x.error);
+            } else if constexpr (std::is_same_v<T, v1::udp_open>) {
+                o["session_id"] = x.session_id;
+            } else if constexpr (std::is_same_v<T, v1::udp_close>) {
+                o["session_id"] = x.session_id;
+                o["reason"] = nullable(x.reason);
             }
         },
         m);
@@ -99,6 +104,7 @@ json::value canonical(const protocol::v2::frame& f) {
             if constexpr (std::is_same_v<T, v2::open>) {
                 o["stream_id"] = x.id;
                 o["end_stream"] = x.end_stream;
+                o["raw"] = x.raw;
                 o["timeout_ms"] = x.timeout_ms;
                 o["method"] = x.method;
                 o["target"] = x.target;

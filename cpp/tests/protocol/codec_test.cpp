@@ -68,6 +68,33 @@ TEST(protocol_v2_codec, binary_data_round_trips) {
     EXPECT_EQ(std::get<v2::data>(*r).bytes, all);
 }
 
+// RAW is an OPEN flag of its own: it combines with END_STREAM and BODY, and other frame types ignore it.
+TEST(protocol_v2_codec, raw_flag_on_open_only) {
+    auto f = sample_open();
+    f.raw = true;
+    f.method = v2::method_tcp;
+    f.target = "/";
+    f.end_stream = true;
+    f.body = "x";
+    auto bytes = v2::encode(f);
+    EXPECT_EQ(static_cast<std::uint8_t>(bytes[1]), v2::flag_raw | v2::flag_end_stream | v2::flag_body);
+    auto r = v2::decode(bytes);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(std::get<v2::open>(*r), f);
+
+    f.raw = false;
+    auto plain = v2::decode(v2::encode(f));
+    ASSERT_TRUE(plain.has_value());
+    EXPECT_FALSE(std::get<v2::open>(*plain).raw);
+
+    v2::response head{5, true, 200, {}, {}};
+    auto head_bytes = v2::encode(head);
+    head_bytes[1] = static_cast<char>(head_bytes[1] | v2::flag_raw);
+    auto decoded_head = v2::decode(head_bytes);
+    ASSERT_TRUE(decoded_head.has_value());
+    EXPECT_EQ(std::get<v2::response>(*decoded_head), head);
+}
+
 // Boundaries too large for the vector files (spec/PROTOCOL.md §3.4).
 TEST(protocol_v2_codec, limits_at_and_past_the_boundary) {
     auto code_of = [](const std::string& bytes) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <atomic>
 
+#include "server_databases.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/store/database_url.hpp"
 #include "tunely/store/sqlite_store.hpp"
@@ -23,6 +24,9 @@ using factory = std::function<std::unique_ptr<store>()>;
 struct backend {
     std::string name;
     factory make;
+    // Runs a statement on the database `make` last opened, beside the store
+    // (writes rows an older build would have written). Empty for ":memory:".
+    std::function<void(const std::string&)> execute;
 };
 
 void PrintTo(const backend& b, std::ostream* os) { *os << b.name; }
@@ -32,6 +36,53 @@ std::filesystem::path temp_db_path() {
     auto dir = std::filesystem::temp_directory_path() / ("tunely-store-" + std::to_string(rd()));
     return dir / "nested" / "tunnels.db";
 }
+
+// The file the sqlite_file backend opened last (each test gets a fresh one).
+std::filesystem::path& sqlite_file_path() {
+    static std::filesystem::path path;
+    return path;
+}
+
+void sqlite_file_execute(const std::string& statement) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(sqlite_file_path().c_str(), &raw), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 10000);
+    char* problem = nullptr;
+    auto rc = sqlite3_exec(raw, statement.c_str(), nullptr, nullptr, &problem);
+    std::string text = problem ? problem : "";
+    sqlite3_free(problem);
+    sqlite3_close(raw);
+    ASSERT_EQ(rc, SQLITE_OK) << text;
+}
+
+std::function<void(const std::string&)> server_execute(backend_kind kind) {
+    return [kind](const std::string& statement) {
+        auto o = test::server_from_env(kind);
+        ASSERT_TRUE(o);
+        soci::session sql;
+        test::open_raw(sql, kind, *o);
+        sql << statement;
+    };
+}
+
+// Every column but the listener ports.
+void expect_same_but_ports(const tunnel_record& a, const tunnel_record& b) {
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.domain, b.domain);
+    EXPECT_EQ(a.token_hash, b.token_hash);
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.description, b.description);
+    EXPECT_EQ(a.mode, b.mode);
+    EXPECT_EQ(a.enabled, b.enabled);
+    EXPECT_EQ(a.created_at, b.created_at);
+    EXPECT_EQ(a.updated_at, b.updated_at);
+    EXPECT_EQ(a.last_connected_at, b.last_connected_at);
+    EXPECT_EQ(a.total_requests, b.total_requests);
+    EXPECT_EQ(a.bytes_in, b.bytes_in);
+    EXPECT_EQ(a.bytes_out, b.bytes_out);
+}
+
+std::error_code conflict() { return make_error_code(error::store_conflict); }
 
 class store_conformance : public ::testing::TestWithParam<backend> {
 protected:
@@ -92,6 +143,8 @@ TEST_P(store_conformance, create_find_list_newest_first) {
     EXPECT_TRUE(a.enabled);
     EXPECT_EQ(a.mode, "http");
     EXPECT_FALSE(a.last_connected_at.has_value());
+    EXPECT_FALSE(a.tcp_port.has_value());
+    EXPECT_FALSE(a.udp_port.has_value());
     EXPECT_EQ(a.created_at, a.updated_at);
     auto b = db->create_tunnel(tunnel("beta"));
     auto list = db->list_tunnels();
@@ -277,6 +330,268 @@ TEST_P(store_conformance, concurrent_writers) {
     EXPECT_EQ(db->query_request_logs({}).total, threads * per_thread);
 }
 
+// --- schema version 2: TCP and UDP listener ports ---
+
+TEST_P(store_conformance, schema_version_2_adds_listener_ports) {
+    EXPECT_EQ(db->latest_schema_version(), 2);
+    EXPECT_EQ(db->schema_version(), 2);
+    auto m = db->migrations();
+    ASSERT_EQ(m.size(), 2u);
+    EXPECT_EQ(m[0].version, 1);
+    EXPECT_EQ(m[0].description, "tunnels and request log");
+    EXPECT_EQ(m[1].version, 2);
+    EXPECT_EQ(m[1].description, "TCP and UDP listener ports");
+    EXPECT_TRUE(m[1].applied);
+    db->migrate_to(1);
+    EXPECT_EQ(db->schema_version(), 1);
+    m = db->migrations();
+    EXPECT_TRUE(m[0].applied);
+    EXPECT_FALSE(m[1].applied);
+}
+
+TEST_P(store_conformance, ports_are_written_at_create_and_read_by_every_query) {
+    auto t = tunnel("ported");
+    t.mode = "tcp";
+    t.tcp_port = 15000;
+    t.udp_port = 15001;
+    auto created = db->create_tunnel(t);
+    EXPECT_EQ(created.mode, "tcp");
+    EXPECT_EQ(created.tcp_port, 15000);
+    EXPECT_EQ(created.udp_port, 15001);
+    EXPECT_EQ(db->find_tunnel("ported")->tcp_port, 15000);
+    EXPECT_EQ(db->find_tunnel_by_token_hash(t.token_hash)->udp_port, 15001);
+    // Tunnels without ports: NULL many times over; the same number as TCP and as UDP port.
+    db->create_tunnel(tunnel("plain-1"));
+    db->create_tunnel(tunnel("plain-2"));
+    auto udp_only = tunnel("udp-only");
+    udp_only.udp_port = 15000;
+    db->create_tunnel(udp_only);
+    auto tcp_only = tunnel("tcp-only");
+    tcp_only.tcp_port = 65535;
+    db->create_tunnel(tcp_only);
+
+    auto list = db->list_tunnels();
+    ASSERT_EQ(list.size(), 5u);
+    for (const auto& r : list) {
+        if (r.domain == "ported") {
+            EXPECT_EQ(r.tcp_port, 15000);
+            EXPECT_EQ(r.udp_port, 15001);
+        } else if (r.domain == "udp-only") {
+            EXPECT_FALSE(r.tcp_port.has_value());
+            EXPECT_EQ(r.udp_port, 15000);
+        } else if (r.domain == "tcp-only") {
+            EXPECT_EQ(r.tcp_port, 65535);
+            EXPECT_FALSE(r.udp_port.has_value());
+        } else {
+            EXPECT_FALSE(r.tcp_port.has_value()) << r.domain;
+            EXPECT_FALSE(r.udp_port.has_value()) << r.domain;
+        }
+    }
+
+    auto listeners = db->tunnels_with_ports();
+    ASSERT_EQ(listeners.size(), 3u);
+    EXPECT_EQ(listeners[0].domain, "ported") << "ordered by id";
+    EXPECT_EQ(listeners[1].domain, "udp-only");
+    EXPECT_EQ(listeners[2].domain, "tcp-only");
+    EXPECT_EQ(listeners[0].udp_port, 15001);
+    // Disabled tunnels keep their ports (the listener refuses while the tunnel is off).
+    tunnel_update off;
+    off.enabled = false;
+    db->update_tunnel("tcp-only", off);
+    listeners = db->tunnels_with_ports();
+    ASSERT_EQ(listeners.size(), 3u);
+    EXPECT_FALSE(listeners[2].enabled);
+}
+
+TEST_P(store_conformance, update_moves_and_removes_ports) {
+    auto t = tunnel("mover");
+    t.tcp_port = 16000;
+    t.udp_port = 16001;
+    db->create_tunnel(t);
+
+    tunnel_update u;
+    u.tcp_port = 16100;  // udp_port absent: unchanged
+    auto r = db->update_tunnel("mover", u);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->tcp_port, 16100);
+    EXPECT_EQ(r->udp_port, 16001);
+    EXPECT_EQ(r->name, "Name mover");
+
+    // The freed port is free for another tunnel.
+    auto other = tunnel("other");
+    other.tcp_port = 16000;
+    EXPECT_EQ(db->create_tunnel(other).tcp_port, 16000);
+
+    u = {};
+    u.udp_port = std::optional<int>{};  // present and empty: NULL
+    r = db->update_tunnel("mover", u);
+    EXPECT_EQ(r->tcp_port, 16100);
+    EXPECT_FALSE(r->udp_port.has_value());
+    EXPECT_FALSE(db->find_tunnel("mover")->udp_port.has_value());
+
+    u = {};
+    u.name = "renamed";  // ports absent: both unchanged
+    r = db->update_tunnel("mover", u);
+    EXPECT_EQ(r->tcp_port, 16100);
+    EXPECT_FALSE(r->udp_port.has_value());
+
+    u = {};
+    u.tcp_port = r->tcp_port;  // its own port again: no conflict with itself
+    EXPECT_EQ(db->update_tunnel("mover", u)->tcp_port, 16100);
+
+    u = {};
+    u.tcp_port = std::optional<int>{};
+    u.udp_port = 16001;
+    r = db->update_tunnel("mover", u);
+    EXPECT_FALSE(r->tcp_port.has_value());
+    EXPECT_EQ(r->udp_port, 16001);
+    u = {};
+    u.udp_port = std::optional<int>{};
+    r = db->update_tunnel("mover", u);
+    EXPECT_FALSE(r->tcp_port.has_value());
+    EXPECT_FALSE(r->udp_port.has_value());
+
+    auto listeners = db->tunnels_with_ports();
+    ASSERT_EQ(listeners.size(), 1u);
+    EXPECT_EQ(listeners[0].domain, "other");
+    u = {};
+    u.tcp_port = 1;
+    EXPECT_FALSE(db->update_tunnel("missing", u).has_value());
+}
+
+TEST_P(store_conformance, a_port_another_tunnel_has_is_a_conflict) {
+    auto a = tunnel("holder");
+    a.tcp_port = 17000;
+    a.udp_port = 17001;
+    db->create_tunnel(a);
+    auto b = tunnel("taker");
+    b.tcp_port = 17002;
+    b.udp_port = 17003;
+    db->create_tunnel(b);
+
+    auto c = tunnel("newcomer");
+    c.tcp_port = 17000;
+    EXPECT_EQ(test::code_of([&] { db->create_tunnel(c); }), conflict());
+    c.tcp_port.reset();
+    c.udp_port = 17001;
+    EXPECT_EQ(test::code_of([&] { db->create_tunnel(c); }), conflict());
+    EXPECT_FALSE(db->find_tunnel("newcomer").has_value()) << "nothing of a refused create is written";
+
+    tunnel_update u;
+    u.name = "not applied";
+    u.tcp_port = 17000;
+    EXPECT_EQ(test::code_of([&] { db->update_tunnel("taker", u); }), conflict());
+    u.tcp_port.reset();
+    u.udp_port = 17001;
+    EXPECT_EQ(test::code_of([&] { db->update_tunnel("taker", u); }), conflict());
+    auto taker = db->find_tunnel("taker");
+    EXPECT_EQ(taker->name, "Name taker") << "nothing of a refused update is applied";
+    EXPECT_EQ(taker->tcp_port, 17002);
+    EXPECT_EQ(taker->udp_port, 17003);
+
+    // The store stays usable after the refused statements.
+    c.udp_port = 17004;
+    EXPECT_EQ(db->create_tunnel(c).udp_port, 17004);
+    EXPECT_EQ(db->list_tunnels().size(), 3u);
+}
+
+TEST_P(store_conformance, mode_is_updated_like_any_field) {
+    auto created = db->create_tunnel(tunnel("moded"));
+    EXPECT_EQ(created.mode, "http");
+    tunnel_update u;
+    u.mode = "tcp";
+    auto r = db->update_tunnel("moded", u);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->mode, "tcp");
+    EXPECT_EQ(r->name, "Name moded");
+    EXPECT_EQ(r->description, "about moded");
+    EXPECT_TRUE(r->enabled);
+    u = {};
+    u.enabled = false;
+    EXPECT_EQ(db->update_tunnel("moded", u)->mode, "tcp") << "mode absent: unchanged";
+    u = {};
+    u.mode = "http";
+    EXPECT_EQ(db->update_tunnel("moded", u)->mode, "http");
+    EXPECT_EQ(db->find_tunnel("moded")->mode, "http");
+}
+
+TEST_P(store_conformance, migration_2_down_and_up_keeps_the_other_columns) {
+    // A row as a version-1 build wrote it (where the backend can be reached beside the store).
+    const auto legacy_hash = std::string(64, 'l');
+    db->migrate_to(1);
+    ASSERT_EQ(db->schema_version(), 1);
+    if (GetParam().execute) {
+        GetParam().execute(
+            "INSERT INTO tunnels (domain, token_hash, name, description, mode, enabled, created_at, updated_at, "
+            "last_connected_at, total_requests, bytes_in, bytes_out) VALUES ('legacy', '" + legacy_hash +
+            "', 'Legacy 日本', 'from version 1', 'tcp', 0, 1600000000000, 1600000000500, 1600000001000, 7, 8, 9)");
+        if (HasFatalFailure()) return;
+    }
+    db->migrate_to(2);
+    ASSERT_EQ(db->schema_version(), 2);
+    if (GetParam().execute) {
+        auto legacy = db->find_tunnel_by_token_hash(legacy_hash);
+        ASSERT_TRUE(legacy.has_value());
+        EXPECT_EQ(legacy->domain, "legacy");
+        EXPECT_EQ(legacy->name, "Legacy 日本");
+        EXPECT_EQ(legacy->description, "from version 1");
+        EXPECT_EQ(legacy->mode, "tcp");
+        EXPECT_FALSE(legacy->enabled);
+        EXPECT_EQ(legacy->created_at, time_point(std::chrono::milliseconds(1600000000000)));
+        EXPECT_EQ(legacy->updated_at, time_point(std::chrono::milliseconds(1600000000500)));
+        EXPECT_EQ(legacy->last_connected_at, time_point(std::chrono::milliseconds(1600000001000)));
+        EXPECT_EQ(legacy->total_requests, 7);
+        EXPECT_EQ(legacy->bytes_in, 8);
+        EXPECT_EQ(legacy->bytes_out, 9);
+        EXPECT_FALSE(legacy->tcp_port.has_value());
+        EXPECT_FALSE(legacy->udp_port.has_value());
+    }
+
+    auto t = tunnel("kept");
+    t.mode = "tcp";
+    t.tcp_port = 18000;
+    t.udp_port = 18001;
+    db->create_tunnel(t);
+    db->create_tunnel(tunnel("plain"));
+    tunnel_update off;
+    off.enabled = false;
+    off.description = "émoji ✓";
+    db->update_tunnel("kept", off);
+    db->record_connected("kept", time_point(std::chrono::milliseconds(1'700'000'000'321)));
+    db->add_counters({{"kept", 3, 40, 500}});
+    db->append_request_logs({log("kept", 200, time_point(std::chrono::milliseconds(1'700'000'000'000)))});
+    const auto before = db->list_tunnels();
+    ASSERT_EQ(before.size(), GetParam().execute ? 3u : 2u);
+
+    for (int round = 0; round < 2; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        db->migrate_to(1);
+        EXPECT_EQ(db->schema_version(), 1);
+        db->migrate_to(2);
+        EXPECT_EQ(db->schema_version(), 2);
+        auto after = db->list_tunnels();
+        ASSERT_EQ(after.size(), before.size());
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            expect_same_but_ports(after[i], before[i]);
+            EXPECT_FALSE(after[i].tcp_port.has_value()) << "the down-migration dropped the ports";
+            EXPECT_FALSE(after[i].udp_port.has_value());
+        }
+        EXPECT_TRUE(db->tunnels_with_ports().empty());
+        EXPECT_EQ(db->query_request_logs({}).total, 1) << "the request log is untouched";
+    }
+
+    // The unique indexes are back.
+    tunnel_update u;
+    u.tcp_port = 18000;
+    EXPECT_EQ(db->update_tunnel("kept", u)->tcp_port, 18000);
+    u.tcp_port = 18000;
+    EXPECT_EQ(test::code_of([&] { db->update_tunnel("plain", u); }), conflict());
+    u = {};
+    u.udp_port = 18001;
+    db->update_tunnel("kept", u);
+    EXPECT_EQ(test::code_of([&] { db->update_tunnel("plain", u); }), conflict());
+}
+
 // A server database from the environment (scripts/with-test-databases.sh sets
 // it; `make test` runs the suite through that script). Missing in CI is a
 // failure, not a skip.
@@ -298,10 +613,17 @@ std::unique_ptr<store> from_env(const char* variable, backend_kind kind) {
 INSTANTIATE_TEST_SUITE_P(
     backends, store_conformance,
     ::testing::Values(
-        backend{"sqlite_file", [] { return open_sqlite_store({temp_db_path().string(), 4}); }},
-        backend{"sqlite_memory", [] { return open_sqlite_store({":memory:", 1}); }},
-        backend{"postgresql", [] { return from_env("TUNELY_TEST_POSTGRESQL_URL", backend_kind::postgresql); }},
-        backend{"mariadb", [] { return from_env("TUNELY_TEST_MYSQL_URL", backend_kind::mysql); }}),
+        backend{"sqlite_file",
+                [] {
+                    sqlite_file_path() = temp_db_path();
+                    return open_sqlite_store({sqlite_file_path().string(), 4});
+                },
+                sqlite_file_execute},
+        backend{"sqlite_memory", [] { return open_sqlite_store({":memory:", 1}); }, {}},
+        backend{"postgresql", [] { return from_env("TUNELY_TEST_POSTGRESQL_URL", backend_kind::postgresql); },
+                server_execute(backend_kind::postgresql)},
+        backend{"mariadb", [] { return from_env("TUNELY_TEST_MYSQL_URL", backend_kind::mysql); },
+                server_execute(backend_kind::mysql)}),
     [](const auto& info) { return info.param.name; });
 
 TEST(sqlite_store, unwritable_path_is_store_unavailable) {

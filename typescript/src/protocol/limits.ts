@@ -14,3 +14,8 @@ export const capabilityV2 = 'tunely/2';
 export const capabilityUpgrade = 'tunely/2+upgrade';
 // Several frames may share one WebSocket message (BATCH): spec/PROTOCOL.md §2.4.8.
 export const capabilityBatch = 'tunely/2+batch';
+// Protocol 2 sessions may carry raw TCP / UDP tunnel streams (OPEN with RAW): spec/PROTOCOL.md §2.15.
+export const capabilityTcp = 'tunely/2+tcp';
+export const capabilityUdp = 'tunely/2+udp';
+// Protocol 1.1: the client carries the original's TCP mode (tcp_connect, tcp_data, tcp_close): spec §1.2.
+export const capabilityV1Tcp = 'tunely/tcp';

@@ -24,10 +24,13 @@ export interface Pong { type: 'pong'; timestamp: string }
 export interface TcpConnect { type: 'tcp_connect'; conn_id: string }
 export interface TcpData { type: 'tcp_data'; conn_id: string; data: string; sequence: number }
 export interface TcpClose { type: 'tcp_close'; conn_id: string; error: string | null }
+// UDP tunnels of the original 0.12 (shared/compat/tunely-0.12.md §3).
+export interface UdpOpen { type: 'udp_open'; session_id: string }
+export interface UdpClose { type: 'udp_close'; session_id: string; reason: string | null }
 
 export type Message =
   | Auth | AuthOk | AuthError | Request | Response | StreamStart | StreamChunk | StreamEnd | Ping | Pong
-  | TcpConnect | TcpData | TcpClose;
+  | TcpConnect | TcpData | TcpClose | UdpOpen | UdpClose;
 
 class DecodeFailure {
   constructor(readonly code: ErrorCode) {}
@@ -158,6 +161,8 @@ const decoders: Record<string, (r: Reader) => Message> = {
     type: 'tcp_data', conn_id: r.requiredString('conn_id'), data: r.requiredString('data'), sequence: r.optionalInteger('sequence', 0),
   }),
   tcp_close: (r) => ({ type: 'tcp_close', conn_id: r.requiredString('conn_id'), error: r.nullableString('error') }),
+  udp_open: (r) => ({ type: 'udp_open', session_id: r.requiredString('session_id') }),
+  udp_close: (r) => ({ type: 'udp_close', session_id: r.requiredString('session_id'), reason: r.nullableString('reason') }),
 };
 
 export function decode(text: string): Decoded<Message> {

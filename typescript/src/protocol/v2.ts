@@ -9,13 +9,21 @@ import {
 
 export const flagEndStream = 0x01;
 export const flagBody = 0x02;
+// On OPEN only (capabilities tunely/2+tcp, tunely/2+udp): a raw stream of a TCP or UDP tunnel, whose `method`
+// names the kind (methodTcp, methodUdp); spec/PROTOCOL.md §2.15.
+export const flagRaw = 0x04;
+export const methodTcp = 'TCP';
+export const methodUdp = 'UDP';
 
 export const resetCodes = {
   cancel: 1, target_unavailable: 2, target_timeout: 3, target_error: 4, protocol_error: 5, flow_control: 6,
   refused: 7, timeout: 8, internal: 9,
 } as const;
 
-export interface Open { type: 'open'; streamId: number; endStream: boolean; timeoutMs: number; method: string; target: string; headers: HeaderList; body: Uint8Array }
+export interface Open {
+  type: 'open'; streamId: number; endStream: boolean; timeoutMs: number; method: string; target: string; headers: HeaderList; body: Uint8Array;
+  raw?: boolean; // flagRaw (absent = false); decode() always sets it
+}
 export interface ResponseHead { type: 'response'; streamId: number; endStream: boolean; status: number; headers: HeaderList; body: Uint8Array }
 export interface Data { type: 'data'; streamId: number; endStream: boolean; bytes: Uint8Array }
 export interface Window { type: 'window'; streamId: number; increment: number }
@@ -130,7 +138,10 @@ export function decode(bytes: Uint8Array): Decoded<Frame> {
         if (target.some((b) => b === 0x0d || b === 0x0a || b === 0x00 || b === 0x20)) return fail('invalid_field');
         const headers = readHeaderBlock(c, target.length);
         const body = readInlineBody(c, flags);
-        return ok({ type: 'open', streamId: id, endStream, timeoutMs, method: latin1.decode(method), target: latin1.decode(target), headers, body });
+        return ok({
+          type: 'open', streamId: id, endStream, timeoutMs, method: latin1.decode(method), target: latin1.decode(target), headers, body,
+          raw: (flags & flagRaw) !== 0,
+        });
       }
       case 2: {
         const status = c.uint(2);
@@ -226,7 +237,7 @@ export function encode(f: Frame): Uint8Array {
   let tail: Uint8Array | undefined;
   switch (f.type) {
     case 'open':
-      header(out, typeCodes.open, headFlags(f.endStream, f.body), f.streamId);
+      header(out, typeCodes.open, headFlags(f.endStream, f.body) | (f.raw ? flagRaw : 0), f.streamId);
       u32(out, f.timeoutMs);
       out.push(f.method.length);
       raw(out, f.method);

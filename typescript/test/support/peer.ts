@@ -10,6 +10,7 @@ import * as v2 from '../../src/protocol/v2.js';
 
 export interface PeerConnection {
   ws: WebSocket;
+  auth?: v1.Message; // the client's first message
   frames: v2.Frame[]; // protocol 2: decoded frames (BATCH messages taken apart), in order
   texts: v1.Message[]; // protocol 1.1: decoded text messages after auth, in order
   closed?: { code: number; reason: string; afterFrames: number; afterTexts: number };
@@ -23,8 +24,9 @@ export interface ScriptedPeer {
   close(): Promise<void>;
 }
 
-// `v2Offer`: answer with protocol 2; `batch`: also agree to tunely/2+batch.
-export async function scriptedPeer(v2Offer: boolean, batch = false): Promise<ScriptedPeer> {
+// `v2Offer`: answer with protocol 2; `batch`: also agree to tunely/2+batch;
+// `extraCaps`: more capabilities for auth_ok (e.g. tunely/2+tcp, tunely/tcp).
+export async function scriptedPeer(v2Offer: boolean, batch = false, extraCaps: string[] = []): Promise<ScriptedPeer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const peer: ScriptedPeer = {
@@ -41,8 +43,11 @@ export async function scriptedPeer(v2Offer: boolean, batch = false): Promise<Scr
     ws.on('message', (data: Buffer, binary: boolean) => {
       if (!authed) {
         authed = true;
+        const auth = v1.decode(data.toString('utf8'));
+        if (auth.ok) c.auth = auth.value;
         const index = peer.connections.push(c) - 1;
-        ws.send(JSON.stringify({ type: 'auth_ok', domain: 'scripted', tunnel_id: '1', ...(v2Offer ? { capabilities: batch ? ['tunely/2', 'tunely/2+batch'] : ['tunely/2'] } : {}) }));
+        const caps = [...(v2Offer ? (batch ? ['tunely/2', 'tunely/2+batch'] : ['tunely/2']) : []), ...extraCaps];
+        ws.send(JSON.stringify({ type: 'auth_ok', domain: 'scripted', tunnel_id: '1', ...(caps.length ? { capabilities: caps } : {}) }));
         peer.onSignedIn?.(c, index);
         return;
       }

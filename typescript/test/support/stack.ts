@@ -55,6 +55,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 export class TunelyServer {
   port = 0;
   private child?: ChildProcess;
+  private log: () => string = () => '';
   private readonly dir = mkdtempSync(join(tmpdir(), 'tunely-ts-'));
 
   // `extraArgs`: more `tunely server` options (e.g. --shutdown-grace 10), on every start.
@@ -66,7 +67,20 @@ export class TunelyServer {
       '--database', `sqlite:///${join(this.dir, 'tunnels.db')}`, '--no-request-log', ...this.extraArgs,
     ], /listening on http:\/\/[0-9.]+:([0-9]+)/);
     this.child = s.child;
+    this.log = s.output;
     this.port = Number((await s.matched)[1]);
+  }
+
+  // Everything the server printed so far (this start).
+  get output(): string {
+    return this.log();
+  }
+
+  // The port of the server's TCP listener for `domain` (`--tcp-listen …:0:domain`), from its output.
+  async tcpListenerPort(domain: string): Promise<number> {
+    const line = new RegExp(`TCP listener on [0-9.]+:([0-9]+) for tunnel ${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+    await waitFor(() => line.test(this.output), 10_000, `TCP listener for ${domain}`);
+    return Number(this.output.match(line)![1]);
   }
 
   // Sends SIGTERM (a graceful stop) and resolves with the exit code; SIGKILL after `killAfterMs`.

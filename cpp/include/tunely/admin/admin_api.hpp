@@ -11,6 +11,10 @@
 #include "tunely/server/http_connection.hpp"
 #include "tunely/server/tunnel_server.hpp"
 
+namespace tunely::server {
+class tcp_listeners;
+}
+
 namespace tunely::admin {
 
 class metrics;
@@ -24,6 +28,8 @@ struct admin_options {
     const traffic_window* traffic = nullptr;  // GET /api/stats's series; zeros when unset
     const console_files* console = nullptr;   // served at /admin/ when set
     std::string ws_scheme = "ws";             // of the URL /api/info shows when public_ws_url is empty
+    // Runtime TCP ports (tcp_port on a tunnel): assigned, moved and released through it when set.
+    server::tcp_listeners* tcp_listeners = nullptr;
 };
 
 class admin_api {

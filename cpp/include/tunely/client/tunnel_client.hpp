@@ -5,12 +5,15 @@
 //
 // Thread-safety: run() and stop() on the executor given at construction.
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "tunely/client/backoff.hpp"
+#include "tunely/core/result.hpp"
 #include "tunely/core/secret.hpp"
 #include "tunely/core/version.hpp"
 #include "tunely/transport/asio.hpp"
@@ -21,6 +24,9 @@ struct client_options {
     std::string server_url = "ws://localhost:8080/ws/tunnel";
     secret token;
     std::string target_url = "http://localhost:8090";
+    // Where raw TCP streams go (protocol 2 `tunely/2+tcp`, and an original 0.12 server's TCP mode):
+    // "HOST:PORT", IPv6 in brackets ("[::1]:22"). Empty: derived from target_url (tcp_target_of).
+    std::string tcp_target;
     bool force = false;
     bool offer_v2 = true;
     backoff_policy reconnect;
@@ -41,6 +47,26 @@ struct client_options {
     bool insecure = false;
 };
 
+// Raw TCP connections relayed at once per session, by either protocol (as --max-streams-per-session on
+// the server): beyond it a server's new connection is refused (1.1: tcp_close with an error; protocol 2:
+// RESET refused), not given a target connection.
+inline constexpr std::size_t max_tcp_connections = 1024;
+
+struct host_port {
+    std::string host;  // a name or an address (IPv6 without brackets)
+    std::string port;  // decimal, 1…65535
+    bool operator==(const host_port&) const = default;
+};
+
+// Parses "HOST:PORT" (IPv6 in brackets: "[::1]:22"). Errors: invalid_field.
+result<host_port> parse_host_port(std::string_view text);
+// The raw TCP target: `options.tcp_target` when set, else the host of `target_url` and its port (else 443
+// for https, 80 for http). The one place both protocols' TCP relays get it from. Errors: invalid_field.
+result<host_port> tcp_target_of(const client_options& options);
+
+// A summary per exchange for on_request. A raw TCP stream is reported once, when it ends: method "TCP",
+// path the external peer's address (the OPEN's `tunely-peer` field, else its target), status 200 once
+// the target connection was up (0 when it never was), duration the connection's lifetime.
 struct request_summary {
     std::string method;
     std::string path;

@@ -45,6 +45,10 @@ enum class error {
     upgrade_not_supported,
     invalid_response,  // a tunnel client's response head breaks HTTP's rules (status, fields, framing)
     too_many_streams,  // the session already carries its maximum of exchanges in flight
+    too_many_connections,  // the tunnel already carries its maximum of TCP connections
+    tcp_not_supported,     // the tunnel client cannot carry TCP connections
+    idle_timeout,          // a TCP connection carried nothing either way for its idle timeout
+    tcp_mode,              // HTTP ingress for a tunnel in mode tcp (it serves its TCP listener only)
 };
 
 const std::error_category& error_category() noexcept;

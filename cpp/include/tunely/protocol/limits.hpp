@@ -27,5 +27,15 @@ inline constexpr const char* capability_v2 = "tunely/2";
 inline constexpr const char* capability_upgrade = "tunely/2+upgrade";
 // Several frames may share one WebSocket message (BATCH): spec/PROTOCOL.md §2.4.8.
 inline constexpr const char* capability_batch = "tunely/2+batch";
+// Raw TCP / UDP tunnel streams (OPEN with flag_raw): spec/PROTOCOL.md §2.15.
+inline constexpr const char* capability_tcp = "tunely/2+tcp";
+inline constexpr const char* capability_udp = "tunely/2+udp";
+// Our 1.1 clients (protocol 2 off on either side) carry the original's TCP wire (tcp_connect, JSON tcp_data,
+// tcp_close; tunely-0.12.md §2): a name of our namespace, so bodies stay exact text (spec §1.6).
+inline constexpr const char* capability_v1_tcp = "tunely/tcp";
+// The original 0.12's capabilities on a 1.1 session (shared/compat/tunely-0.12.md §1): binary tcp_data /
+// udp_data messages (v1_binary.hpp), and UDP tunnels (udp_open/udp_close).
+inline constexpr const char* capability_binary_frames = "binary_frames";
+inline constexpr const char* capability_v1_udp = "udp";
 
 }  // namespace tunely::protocol

@@ -105,9 +105,22 @@ struct tcp_close {
     bool operator==(const tcp_close&) const = default;
 };
 
+// UDP tunnels of the original 0.12 (tunely-0.12.md §3): a session per external peer; its datagrams travel
+// as binary udp_data messages (v1_binary.hpp).
+struct udp_open {
+    std::string session_id;
+    bool operator==(const udp_open&) const = default;
+};
+
+struct udp_close {
+    std::string session_id;
+    std::optional<std::string> reason;
+    bool operator==(const udp_close&) const = default;
+};
+
 using message = std::variant<auth, auth_ok, auth_error, request, response, stream_start,
                              stream_chunk, stream_end, ping, pong, tcp_connect, tcp_data,
-                             tcp_close>;
+                             tcp_close, udp_open, udp_close>;
 
 // The wire name of the message's "type" field.
 const char* type_name(const message& m) noexcept;

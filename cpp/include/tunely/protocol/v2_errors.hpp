@@ -25,6 +25,7 @@ inline reset_code to_reset_code(error e) noexcept {
     case error::target_timeout: return reset_code::target_timeout;
     case error::request_timeout: return reset_code::timeout;
     case error::stream_cancelled:
+    case error::idle_timeout:
     case error::shutting_down: return reset_code::cancel;
     case error::flow_control_violation: return reset_code::flow_control;
     case error::malformed_frame:

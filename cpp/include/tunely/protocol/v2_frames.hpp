@@ -26,6 +26,12 @@ inline constexpr std::uint8_t flag_end_stream = 0x01;
 // On OPEN and RESPONSE: the bytes after the header block are the first body
 // bytes (a small body travels with its head in one message).
 inline constexpr std::uint8_t flag_body = 0x02;
+// On OPEN only (capabilities tunely/2+tcp, tunely/2+udp): the stream is a raw
+// byte stream of a TCP or UDP tunnel, not an HTTP exchange; `method` names its
+// kind (method_tcp, method_udp). spec/PROTOCOL.md §2.15.
+inline constexpr std::uint8_t flag_raw = 0x04;
+inline constexpr const char* method_tcp = "TCP";
+inline constexpr const char* method_udp = "UDP";
 
 // Why a stream was reset. Values are wire values: never renumber.
 enum class reset_code : std::uint16_t {
@@ -48,6 +54,9 @@ struct open {
     std::string target;  // origin-form: path + optional ?query, starts with '/'
     header_list headers;
     std::string body;  // first body bytes, carried inline (flag_body); counts against credit
+    // flag_raw: a TCP/UDP tunnel stream (method names the kind). Last member, so that positional
+    // aggregate initialisers written before it existed keep their meaning.
+    bool raw = false;
     bool operator==(const open&) const = default;
 };
 

@@ -40,6 +40,12 @@ public:
     awaitable<std::error_code> finish_body();
     // Abandons the exchange (idempotent); the client is told to stop.
     void cancel(std::error_code reason);
+    // A TCP stream that carries each direction's end on its own (protocol 2): after the response
+    // direction ended, the request direction may go on until finish_body(). Otherwise the end of the
+    // response ends the exchange.
+    virtual bool half_close() const noexcept { return false; }
+    // Returns once the exchange failed (a half-closed TCP stream: reset, or its session ended).
+    awaitable<void> wait_failed();
     // Response-body bytes received and not read yet.
     std::size_t buffered_bytes() noexcept { return response_body().buffered_bytes(); }
     // The whole response body has arrived and been read.
@@ -49,7 +55,8 @@ public:
     void deliver_head(response_head head);
     void deliver_body(std::string bytes, bool last) { response_body().push(std::move(bytes), last); }
     // Ends the exchange with an error (client reset, tunnel lost). Idempotent;
-    // the first error wins. Errors after the response ended are ignored.
+    // the first error wins. Errors after the response ended are ignored (unless
+    // a half-closed TCP stream still carries its request direction).
     void fail(std::error_code reason);
     bool finished() noexcept { return failed_ || response_body().ended(); }
     bool head_delivered() const noexcept { return head_.has_value() || head_taken_; }
@@ -77,6 +84,8 @@ protected:
     std::error_code failure() const noexcept { return error_; }
 
 private:
+    bool over() noexcept;
+
     request_head request_;
     std::optional<response_head> head_;
     bool head_taken_ = false;

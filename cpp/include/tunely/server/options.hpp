@@ -37,6 +37,13 @@ struct server_options {
     // Failed tunnel authentications allowed per source address and minute; then
     // that address is refused without asking the store (server/auth_limiter.hpp). 0: no limit.
     std::size_t auth_failures_per_minute = 10;
+    // TCP listeners (spec/PROTOCOL.md §2.15): connections per tunnel, all listeners together (0: no limit);
+    // beyond, the accepted connection is closed at once.
+    std::size_t max_tcp_connections = 1024;
+    // A TCP connection that carried nothing in either direction this long is closed (0: never).
+    std::chrono::milliseconds tcp_idle_timeout{300'000};
+    // How long the tunnel client has to connect to its target and answer (protocol 2 RESPONSE).
+    std::chrono::milliseconds tcp_connect_timeout{30'000};
 };
 
 }  // namespace tunely::server

@@ -16,6 +16,15 @@ struct session_info {
     // capabilities of its own in `auth`), so the server sends each body as a JSON string literal of its
     // exact text (spec/PROTOCOL.md §1.6).
     bool json_string_bodies = false;
+    // The client carries TCP connections of TCP listeners: protocol 2 with tunely/2+tcp, or an original
+    // 0.11+ client on 1.1 (tcp_connect/tcp_data/tcp_close, shared/compat/tunely-0.12.md §2).
+    bool tcp = false;
+    // The tunnel's mode when the session authenticated (as the original, read once): "tcp" tunnels serve
+    // their TCP listener only; HTTP ingress answers 410.
+    std::string mode = "http";
+    // 1.1 only: tcp_data travels as binary messages both ways (capability binary_frames, 0.12 §2.5).
+    bool binary_frames = false;
+    std::int64_t tcp_connections = 0;  // TCP connections through the session now
     std::string remote_address;
     std::string client_version;
     std::chrono::system_clock::time_point connected_at{};

@@ -93,6 +93,8 @@ public:
 
     // Closes the domain's live session (token rotated, tunnel disabled/deleted).
     bool disconnect(std::string_view domain, std::string reason);
+    // The tunnel's mode changed (admin API): its live session, if any, follows at once.
+    void set_mode(std::string_view domain, std::string mode);
     // Graceful stop, in order: no new sessions or exchanges (shutting_down); every
     // session goes away (GOAWAY on protocol 2) and closes once its exchanges in
     // flight have ended; exchanges held with hold_exchange() are waited for too.

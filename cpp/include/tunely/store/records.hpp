@@ -16,7 +16,7 @@ struct tunnel_record {
     std::string token_hash;  // hex SHA-256 of the token; the token itself is never stored
     std::string name;
     std::string description;
-    std::string mode = "http";
+    std::string mode = "http";  // "http" or "tcp", validated by the caller (imports keep the original's value)
     bool enabled = true;
     time_point created_at{};
     time_point updated_at{};
@@ -24,6 +24,10 @@ struct tunnel_record {
     std::int64_t total_requests = 0;
     std::int64_t bytes_in = 0;   // bytes received from callers (request bodies)
     std::int64_t bytes_out = 0;  // bytes sent to callers (response bodies)
+    // Listener ports (schema version 2): the server listens on them for this
+    // tunnel. Each is unique among tunnels when set; empty = no listener.
+    std::optional<int> tcp_port;
+    std::optional<int> udp_port;
 };
 
 struct new_tunnel {
@@ -33,6 +37,9 @@ struct new_tunnel {
     std::string description;
     std::string mode = "http";
     std::optional<time_point> created_at;  // now when absent (set by imports)
+    // Unique among tunnels when set: a port another tunnel has → store_conflict.
+    std::optional<int> tcp_port;
+    std::optional<int> udp_port;
 };
 
 // Absent fields are left unchanged.
@@ -40,6 +47,11 @@ struct tunnel_update {
     std::optional<std::string> name;
     std::optional<std::string> description;
     std::optional<bool> enabled;
+    std::optional<std::string> mode;  // "http" or "tcp", validated by the caller
+    // Outer empty = unchanged; inner empty = remove the port (NULL). A port
+    // another tunnel has → store_conflict, and nothing of the update is applied.
+    std::optional<std::optional<int>> tcp_port;
+    std::optional<std::optional<int>> udp_port;
 };
 
 // Aggregated in memory by the server and flushed periodically.

@@ -5,10 +5,12 @@
 //
 // Errors: every method may throw std::system_error carrying
 //   tunely::error::store_unavailable  — the database cannot be reached or failed;
-//   tunely::error::store_conflict     — a unique constraint (domain, token) was hit.
+//   tunely::error::store_conflict     — a unique constraint (domain, token, TCP or
+//                                       UDP port) was hit.
 // Server backends repeat a read once when its connection broke; a write runs at
 // most once, so a write that fails with store_unavailable after its statements
 // may have reached the server (its COMMIT's answer lost) may have been applied.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,9 @@ public:
 
     // --- tunnels ---
     virtual std::vector<tunnel_record> list_tunnels() = 0;  // newest first
+    // The tunnels with a TCP or a UDP port (the listeners to open at start),
+    // enabled or not, ordered by id. Not pure: the default filters list_tunnels().
+    virtual std::vector<tunnel_record> tunnels_with_ports();
     virtual std::optional<tunnel_record> find_tunnel(std::string_view domain) = 0;
     virtual std::optional<tunnel_record> find_tunnel_by_token_hash(std::string_view token_hash) = 0;
     virtual tunnel_record create_tunnel(const new_tunnel& tunnel) = 0;
@@ -60,5 +65,12 @@ public:
     // Returns the number of rows deleted.
     virtual std::int64_t prune_request_logs(time_point older_than, std::int64_t max_rows) = 0;
 };
+
+inline std::vector<tunnel_record> store::tunnels_with_ports() {
+    auto all = list_tunnels();
+    std::erase_if(all, [](const tunnel_record& t) { return !t.tcp_port && !t.udp_port; });
+    std::sort(all.begin(), all.end(), [](const tunnel_record& a, const tunnel_record& b) { return a.id < b.id; });
+    return all;
+}
 
 }  // namespace tunely::store

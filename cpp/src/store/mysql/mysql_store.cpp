@@ -70,6 +70,19 @@ dialect mysql_dialect() {
              "DROP TABLE tunnel_request_logs",
              "DROP TABLE tunnels",
          }},
+        {2,
+         "TCP and UDP listener ports",
+         {
+             // One statement each way: MySQL commits DDL implicitly, so the
+             // transaction around a migration cannot undo a half-applied one.
+             // UNIQUE allows any number of NULLs (tunnels without a listener).
+             "ALTER TABLE tunnels ADD COLUMN tcp_port INTEGER NULL, ADD COLUMN udp_port INTEGER NULL,"
+             " ADD UNIQUE INDEX ix_tunnels_tcp_port (tcp_port), ADD UNIQUE INDEX ix_tunnels_udp_port (udp_port)",
+         },
+         {
+             "ALTER TABLE tunnels DROP INDEX ix_tunnels_udp_port, DROP INDEX ix_tunnels_tcp_port,"
+             " DROP COLUMN udp_port, DROP COLUMN tcp_port",
+         }},
     };
     d.classify = classify_mysql;
     return d;

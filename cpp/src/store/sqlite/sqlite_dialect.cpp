@@ -63,6 +63,22 @@ dialect sqlite_dialect() {
              "DROP TABLE tunnel_request_logs",
              "DROP TABLE tunnels",
          }},
+        {2,
+         "TCP and UDP listener ports",
+         {
+             "ALTER TABLE tunnels ADD COLUMN tcp_port INTEGER NULL",
+             "ALTER TABLE tunnels ADD COLUMN udp_port INTEGER NULL",
+             // UNIQUE allows any number of NULLs (tunnels without a listener).
+             "CREATE UNIQUE INDEX ix_tunnels_tcp_port ON tunnels (tcp_port)",
+             "CREATE UNIQUE INDEX ix_tunnels_udp_port ON tunnels (udp_port)",
+         },
+         {
+             "DROP INDEX ix_tunnels_udp_port",
+             "DROP INDEX ix_tunnels_tcp_port",
+             // SQLite ≥ 3.35; refused while an index still names the column.
+             "ALTER TABLE tunnels DROP COLUMN udp_port",
+             "ALTER TABLE tunnels DROP COLUMN tcp_port",
+         }},
     };
     d.classify = classify_sqlite;
     return d;

@@ -1,0 +1,105 @@
+#include "tunely/server/tcp_listener.hpp"
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "raw_relay.hpp"
+#include "tunely/core/domain_name.hpp"
+#include "tunely/core/error.hpp"
+
+namespace tunely::server {
+namespace beast = boost::beast;
+
+std::optional<tcp_listen_spec> parse_tcp_listen(std::string_view text, std::string& problem) {
+    tcp_listen_spec spec;
+    std::string_view rest = text;
+    if (rest.starts_with('[')) {  // [v6]:PORT:DOMAIN
+        auto close = rest.find(']');
+        if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
+            problem = "expected [HOST]:PORT:DOMAIN";
+            return std::nullopt;
+        }
+        spec.host = std::string(rest.substr(1, close - 1));
+        rest.remove_prefix(close + 2);
+    } else if (std::count(rest.begin(), rest.end(), ':') == 2) {
+        auto colon = rest.find(':');
+        spec.host = std::string(rest.substr(0, colon));
+        rest.remove_prefix(colon + 1);
+    }
+    auto colon = rest.find(':');
+    if (colon == std::string_view::npos) {
+        problem = "expected [HOST:]PORT:DOMAIN";
+        return std::nullopt;
+    }
+    auto port_text = rest.substr(0, colon);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535) {
+        problem = "the port must be a number from 0 to 65535";
+        return std::nullopt;
+    }
+    spec.port = static_cast<std::uint16_t>(port);
+    auto domain = normalize_domain(rest.substr(colon + 1));
+    if (!domain) {
+        problem = "invalid tunnel domain";
+        return std::nullopt;
+    }
+    spec.domain = std::move(*domain);
+    if (spec.host.empty() && text.starts_with('[')) {
+        problem = "empty host";
+        return std::nullopt;
+    }
+    return spec;
+}
+
+namespace {
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& ep) {
+    auto a = ep.address();
+    auto host = a.is_v6() && !a.to_v6().is_v4_mapped() ? "[" + a.to_string() + "]" : a.to_string();
+    return host + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+awaitable<void> serve_tcp_connection(tunnel_server& server, boost::asio::ip::tcp::socket socket, std::string domain) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    const auto local = socket.local_endpoint(ec);
+    request_head head;
+    head.kind = stream_kind::tcp;
+    head.method = "TCP";
+    head.target = "/";
+    head.has_body = true;
+    if (!ec) {
+        head.peer = endpoint_text(remote);
+        head.listener_port = local.port();
+    }
+    const auto connect_timeout = server.options().tcp_connect_timeout;
+    const auto idle_timeout = server.options().tcp_idle_timeout;
+    auto opened = server.open_exchange(domain, std::move(head));
+    if (!opened) {
+        // Refused: closed at once, nothing sent (as the original).
+        spdlog::debug("TCP connection from {} for tunnel {} refused: {}", endpoint_text(remote), domain,
+                      opened.error().message());
+        co_return;
+    }
+    auto x = *opened;
+    auto hold = server.hold_exchange();
+    // Protocol 2: the client answers once its target connection is up (or resets the stream). The
+    // external peer's first bytes wait in the socket meanwhile.
+    auto answer = co_await x->read_head(std::chrono::steady_clock::now() + connect_timeout);
+    if (!answer) {
+        spdlog::debug("TCP connection from {} for tunnel {}: {}", endpoint_text(remote), domain,
+                      answer.error().message());
+        co_return;  // the socket closes: the target could not be reached
+    }
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer none;
+    co_await relay_raw(stream, none, x, raw_relay_options{idle_timeout});
+}
+
+}  // namespace tunely::server
