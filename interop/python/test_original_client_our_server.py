@@ -40,8 +40,8 @@ def assert_same_session(stack):
 def test_handshake(stack):
     assert stack.client.client.domain == stack.domain
     # The client offered binary_frames, chunked_http and udp; our server echoes what it implements: binary
-    # tcp_data (binary_frames); chunked_http is gone since 0.11 (the original server does not echo it either).
-    assert stack.client.client._negotiated == frozenset({"binary_frames"})
+    # tcp_data/udp_data (binary_frames) and UDP; chunked_http is gone since 0.11 (the original does not echo it).
+    assert stack.client.client._negotiated == frozenset({"binary_frames", "udp"})
     info = stack.server.tunnel(stack.domain)
     assert info["connected"] is True
 

@@ -40,7 +40,7 @@ def tcp_stack(tmp_path_factory, target):
 
 
 def test_binary_frames_negotiated(tcp_stack):
-    assert tcp_stack.client.client._negotiated == frozenset({"binary_frames"})
+    assert tcp_stack.client.client._negotiated == frozenset({"binary_frames", "udp"})
 
 
 def test_http_over_the_tcp_listener(tcp_stack, target):
@@ -111,3 +111,57 @@ def test_original_listener_env_is_honoured(tmp_path, target):
     finally:
         client.stop()
         server.stop()
+
+
+class UdpEcho:
+    """A UDP echo service on 127.0.0.1:port (the original client sends UDP to its target URL's port)."""
+
+    def __init__(self, port: int):
+        import threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", port))
+        self.sources = set()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except OSError:
+                return
+            self.sources.add(peer[1])
+            self.sock.sendto(data, peer)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_original_client_serves_udp_through_our_listener(tmp_path, target):
+    """udp_open + binary udp_data both ways (0.12 §3): datagrams stay whole, each peer is its own session."""
+    target_port = int(target.url.rsplit(":", 1)[1])
+    echo = UdpEcho(target_port)  # same port number as the HTTP target, UDP
+    server = OurServer(tmp_path / "udp", "--udp-listen", "127.0.0.1:0:py-udp")
+    token = server.create_tunnel("py-udp")
+    client = OriginalClient(server.ws_url, token, target.url)
+    try:
+        client.wait_connected()
+        assert client.client._negotiated == frozenset({"binary_frames", "udp"})
+        m = server.process.wait_for(r"UDP listener on [0-9.]+:([0-9]+) for tunnel py-udp\b", 5)
+        port = int(m.group(1))
+        peers = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+        for p in peers:
+            p.settimeout(5)
+        for i in range(100):
+            for n, p in enumerate(peers):
+                payload = f"peer {n} datagram {i} ".encode() + bytes(range(256)) * (i % 4)
+                p.sendto(payload, ("127.0.0.1", port))
+                data, _ = p.recvfrom(65535)
+                assert data == payload
+        assert len(echo.sources) == 2, echo.sources  # one client socket per external peer
+        for p in peers:
+            p.close()
+    finally:
+        client.stop()
+        server.stop()
+        echo.close()

@@ -39,9 +39,12 @@ def create_http_mode_tunnel(db_url: str, domain: str) -> str:
 @pytest.fixture(scope="module")
 def original(tmp_path_factory):
     listen_port = free_port()
+    udp_port = free_port()
     server = OriginalServer(tmp_path_factory.mktemp("original"),
-                            env={"WS_TUNNEL_TCP_LISTEN": f"{listen_port}:tcp-ours"})
+                            env={"WS_TUNNEL_TCP_LISTEN": f"{listen_port}:tcp-ours",
+                                 "WS_TUNNEL_UDP_LISTEN": f"{udp_port}:udp-ours"})
     server.tcp_listen_port = listen_port
+    server.udp_listen_port = udp_port
     yield server
     server.stop()
 
@@ -211,3 +214,43 @@ def test_head_through_the_original_server(http_tunnel, target):
     assert r.status == 200, r
     assert r.body == b""
     assert r.headers["content-length"] == str(target.last("/head-check")["response_length"])
+
+
+def test_udp_tunnel_of_the_original_server(original, tmp_path):
+    """The original server's UDP listener (WS_TUNNEL_UDP_LISTEN): udp_open + binary udp_data (0.12 §3); our C++
+    client negotiates udp and binary_frames and sends each datagram to its --udp-target."""
+    echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+    echo.settimeout(0.2)
+    stop = False
+
+    def serve():
+        while not stop:
+            try:
+                data, peer = echo.recvfrom(65535)
+            except OSError:
+                continue
+            echo.sendto(data, peer)
+
+    import threading
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert original.cli("tunnel", "create", "udp-ours").returncode == 0
+    token = original.admin("POST", "/api/tunnels/udp-ours/regenerate-token").json()["token"]
+    client = our_client(original.ws_url, token, "http://127.0.0.1:9", tmp_path,
+                        "--udp-target", f"127.0.0.1:{echo.getsockname()[1]}")
+    try:
+        original.wait_connected("udp-ours")
+        caller = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        caller.settimeout(5)
+        for i in range(50):
+            payload = f"datagram {i} ".encode() + bytes(range(256)) * (i % 3)
+            caller.sendto(payload, ("127.0.0.1", original.udp_listen_port))
+            data, _ = caller.recvfrom(65535)
+            assert data == payload
+        caller.close()
+    finally:
+        stop = True
+        client.stop()
+        thread.join(2)
+        echo.close()

@@ -34,6 +34,7 @@ export const errorCodes = [
   'tcp_not_supported',
   'idle_timeout',
   'tcp_mode',
+  'udp_not_supported',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "terminal_view.hpp"
 #include "tunely/client/tunnel_client.hpp"
@@ -23,6 +24,7 @@ struct connect_flags {
     std::string token;
     std::string target = "http://localhost:8090";
     std::string tcp_target;  // empty: the target URL's host and port
+    std::string udp_target;  // empty: the target URL's host and port
     bool force = false;
     double reconnect = 5;
     int max_attempts = 0;
@@ -33,10 +35,11 @@ struct connect_flags {
     std::string log_level = "info";
 };
 
-// Each raw TCP stream holds a target socket: up to client::max_tcp_connections of them per session, next
-// to the target pool's. A soft descriptor limit of 1024 (a common default) would run out first.
+// Each raw TCP stream holds a target socket and each UDP session one too: up to client::max_tcp_connections
+// plus client::max_udp_sessions of them per session, next to the target pool's. A soft descriptor limit of
+// 1024 (a common default) would run out first.
 void raise_descriptor_limit() {
-    constexpr rlim_t wanted = 4 * client::max_tcp_connections;
+    constexpr rlim_t wanted = 4 * (client::max_tcp_connections + client::max_udp_sessions);
     rlimit l{};
     if (::getrlimit(RLIMIT_NOFILE, &l) != 0 || l.rlim_cur >= wanted) return;
     const rlim_t before = l.rlim_cur;
@@ -51,9 +54,12 @@ int run_connect(const connect_flags& f) {
         std::cerr << "error: --token is required (or TUNELY_TOKEN)\n";
         return 2;
     }
-    if (!f.tcp_target.empty() && !client::parse_host_port(f.tcp_target)) {
-        std::cerr << "error: --tcp-target '" << f.tcp_target
-                  << "' is not HOST:PORT (a port 1-65535; an IPv6 address in brackets, e.g. [::1]:22)\n";
+    // --tcp-target and --udp-target: one rule (client::raw_target_of), checked before anything starts.
+    for (const auto& [flag, value, example] : {std::tuple{"--tcp-target", &f.tcp_target, "[::1]:22"},
+                                               std::tuple{"--udp-target", &f.udp_target, "[::1]:53"}}) {
+        if (value->empty() || client::parse_host_port(*value)) continue;
+        std::cerr << "error: " << flag << " '" << *value
+                  << "' is not HOST:PORT (a port 1-65535; an IPv6 address in brackets, e.g. " << example << ")\n";
         return 2;
     }
     raise_descriptor_limit();
@@ -64,6 +70,8 @@ int run_connect(const connect_flags& f) {
     o.target_url = f.target;
     o.tcp_target = f.tcp_target;
     if (!f.tcp_target.empty()) spdlog::info("raw TCP streams go to {}", f.tcp_target);
+    o.udp_target = f.udp_target;
+    if (!f.udp_target.empty()) spdlog::info("UDP sessions go to {}", f.udp_target);
     o.force = f.force;
     o.offer_v2 = !f.no_v2;
     o.ca_file = f.ca_file;
@@ -119,6 +127,9 @@ void add_connect_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--tcp-target", f->tcp_target,
                     "HOST:PORT raw TCP tunnels connect to ([::1]:22 for IPv6; default: the target URL's host and port)")
         ->envname("TUNELY_TCP_TARGET");
+    cmd->add_option("--udp-target", f->udp_target,
+                    "HOST:PORT UDP tunnels send to ([::1]:53 for IPv6; default: the target URL's host and port)")
+        ->envname("TUNELY_UDP_TARGET");
     cmd->add_flag("-f,--force", f->force, "Take over a tunnel that is connected elsewhere")->envname("TUNELY_FORCE");
     cmd->add_option("-r,--reconnect", f->reconnect, "Base reconnect delay in seconds (doubles, capped at 300)")
         ->envname("TUNELY_RECONNECT")->capture_default_str()->check(CLI::PositiveNumber);

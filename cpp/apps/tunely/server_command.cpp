@@ -33,6 +33,7 @@
 #include "tunely/server/accept_loop.hpp"
 #include "tunely/server/tcp_listener.hpp"
 #include "tunely/server/tcp_listeners.hpp"
+#include "tunely/server/udp_listener.hpp"
 #include "tunely/server/tunnel_server.hpp"
 #include "tunely/transport/spawn.hpp"
 #include "tunely/transport/task_group.hpp"
@@ -76,6 +77,9 @@ struct server_flags {
     std::vector<std::string> tcp_listen;  // [HOST:]PORT:DOMAIN each
     std::string tcp_listen_host;          // default host of --tcp-listen entries (empty: --host)
     std::string tcp_ports;                // LOW-HIGH: ports the admin API may assign to tunnels
+    std::vector<std::string> udp_listen;  // [HOST:]PORT:DOMAIN each
+    std::size_t udp_max_sessions = 256;
+    double udp_session_timeout = 60;
     std::size_t tcp_max_connections = 1024;
     double tcp_idle_timeout = 300;
 };
@@ -96,10 +100,13 @@ const char* env(const char* name) {
     return v && *v ? v : nullptr;
 }
 
-// --tcp-listen entries (also comma-separated lists, as TUNELY_TCP_LISTEN), else the original's
-// WS_TUNNEL_TCP_LISTEN ("port:domain[,port:domain…]", bad entries skipped, a repeated port: the last wins)
-// bound to WS_TUNNEL_TCP_LISTEN_HOST or, as the original, 127.0.0.1. Nothing after saying why on error.
-std::optional<std::vector<server::tcp_listen_spec>> tcp_listen_specs(const server_flags& f) {
+// --tcp-listen / --udp-listen entries (also comma-separated lists, as TUNELY_TCP_LISTEN), else the
+// original's WS_TUNNEL_TCP_LISTEN / WS_TUNNEL_UDP_LISTEN ("port:domain[,port:domain…]", bad entries
+// skipped, a repeated port: the last wins) bound to WS_TUNNEL_TCP_LISTEN_HOST (both kinds, as the
+// original) or 127.0.0.1. Nothing after saying why on error.
+std::optional<std::vector<server::tcp_listen_spec>> listen_specs(const server_flags& f,
+                                                                 const std::vector<std::string>& entries,
+                                                                 const char* flag, const char* original_env) {
     std::vector<server::tcp_listen_spec> out;
     auto split = [](std::string_view list, auto&& each) {
         while (!list.empty()) {
@@ -113,12 +120,12 @@ std::optional<std::vector<server::tcp_listen_spec>> tcp_listen_specs(const serve
         }
     };
     bool ok = true;
-    for (const auto& entry : f.tcp_listen) {
+    for (const auto& entry : entries) {
         split(entry, [&](std::string_view item) {
             std::string problem;
             auto spec = server::parse_tcp_listen(item, problem);
             if (!spec) {
-                std::cerr << "error: --tcp-listen " << item << ": " << problem << "\n";
+                std::cerr << "error: " << flag << " " << item << ": " << problem << "\n";
                 ok = false;
                 return;
             }
@@ -128,13 +135,13 @@ std::optional<std::vector<server::tcp_listen_spec>> tcp_listen_specs(const serve
     }
     if (!ok) return std::nullopt;
     if (out.empty()) {
-        if (const char* original = env("WS_TUNNEL_TCP_LISTEN")) {
+        if (const char* original = env(original_env)) {
             const char* host = env("WS_TUNNEL_TCP_LISTEN_HOST");
             split(original, [&](std::string_view item) {
                 std::string problem;
                 auto spec = item.find(':') == item.rfind(':') ? server::parse_tcp_listen(item, problem) : std::nullopt;
                 if (!spec) {
-                    spdlog::warn("WS_TUNNEL_TCP_LISTEN: entry '{}' skipped (expected port:domain)", item);
+                    spdlog::warn("{}: entry '{}' skipped (expected port:domain)", original_env, item);
                     return;
                 }
                 spec->host = host ? host : "127.0.0.1";
@@ -308,6 +315,8 @@ int run_server(const server_flags& f) {
     so.first_stream_id = f.first_stream_id;
     so.max_tcp_connections = f.tcp_max_connections;
     so.tcp_idle_timeout = seconds(f.tcp_idle_timeout);
+    so.max_udp_sessions = f.udp_max_sessions;
+    so.udp_session_timeout = seconds(f.udp_session_timeout);
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
 
     server::log_writer_options lo;
@@ -351,8 +360,10 @@ int run_server(const server_flags& f) {
         std::cerr << "error: cannot listen on " << f.host << ":" << f.port << ": " << e.what() << "\n";
         return 1;
     }
-    const auto tcp_specs = tcp_listen_specs(f);
+    const auto tcp_specs = listen_specs(f, f.tcp_listen, "--tcp-listen", "WS_TUNNEL_TCP_LISTEN");
     if (!tcp_specs) return 2;
+    const auto udp_specs = listen_specs(f, f.udp_listen, "--udp-listen", "WS_TUNNEL_UDP_LISTEN");
+    if (!udp_specs) return 2;
     // Ports the admin API assigned to tunnels: reopened (a port another process took meanwhile is logged; the
     // tunnel keeps it in the store and the admin API can move it).
     try {
@@ -378,6 +389,24 @@ int run_server(const server_flags& f) {
         }
         std::cout << "TCP listener on " << spec.host << ":" << *port << " for tunnel " << spec.domain << "\n"
                   << std::flush;
+    }
+    std::vector<std::shared_ptr<server::udp_listener>> udp_listeners;
+    for (const auto& spec : *udp_specs) {
+        asio::ip::udp::socket socket(ioc);
+        try {
+            asio::ip::udp::endpoint ep(asio::ip::make_address(spec.host), spec.port);
+            socket.open(ep.protocol());
+            socket.bind(ep);
+        } catch (const std::exception& e) {
+            std::cerr << "error: --udp-listen " << spec.host << ":" << spec.port << ":" << spec.domain
+                      << ": cannot listen: " << e.what() << "\n";
+            return 1;
+        }
+        auto l = std::make_shared<server::udp_listener>(tunnels, std::move(socket), spec.domain);
+        std::cout << "UDP listener on " << spec.host << ":" << l->local_endpoint().port() << " for tunnel "
+                  << spec.domain << "\n" << std::flush;
+        transport::spawn(ioc.get_executor(), l->run(), "udp listener");
+        udp_listeners.push_back(std::move(l));
     }
     auto bound = acceptor->local_endpoint();
     // Tests and scripts read this line to learn the port (with --port 0).
@@ -411,6 +440,7 @@ int run_server(const server_flags& f) {
             boost::system::error_code ignored;
             acceptor->close(ignored);
             tcp_ports.close_all();
+            for (auto& l : udp_listeners) l->close();
             signals.async_wait(on_signal);
             transport::spawn(
                 ioc.get_executor(),
@@ -513,6 +543,19 @@ void add_server_command(CLI::App& app, int& exit_code) {
                                      "Close a TCP connection that carried nothing either way this many seconds "
                                      "(0 = never)")
                          ->envname("TUNELY_TCP_IDLE_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--udp-listen", f->udp_listen,
+                    "UDP listener [HOST:]PORT:DOMAIN: each external peer's datagrams travel through tunnel DOMAIN to "
+                    "its client's UDP target (repeatable; also WS_TUNNEL_UDP_LISTEN's port:domain list)")
+        ->envname("TUNELY_UDP_LISTEN")->delimiter(',');
+    auto* udp_max = cmd->add_option("--udp-max-sessions", f->udp_max_sessions,
+                                    "UDP sessions (external peers) per tunnel; beyond, a new peer's datagrams are "
+                                    "dropped (0 = no limit)")
+                        ->envname("TUNELY_UDP_MAX_SESSIONS")->capture_default_str();
+    auto* udp_timeout = cmd->add_option("--udp-session-timeout", f->udp_session_timeout,
+                                        "End a UDP session without a datagram either way this many seconds "
+                                        "(0 = never)")
+                            ->envname("TUNELY_UDP_SESSION_TIMEOUT")->capture_default_str()
+                            ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no-protocol-2", f->no_v2, "Speak only protocol 1.1")->envname("TUNELY_NO_PROTOCOL_2");
     cmd->add_flag("--no-request-log", f->no_request_log, "Do not record requests")->envname("TUNELY_NO_REQUEST_LOG");
     cmd->add_option("--log-retention-days", f->log_retention_days, "Delete request-log rows older than this")
@@ -522,13 +565,19 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
         ->envname("TUNELY_NO_MIGRATE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
-    cmd->callback([f, &exit_code, tcp_max, tcp_idle] {
+    cmd->callback([f, &exit_code, tcp_max, tcp_idle, udp_max, udp_timeout] {
         // The original's names, when ours are not set (tunely-0.12.md §2.2).
         if (tcp_max->count() == 0) {
             if (const char* v = env("WS_TUNNEL_TCP_MAX_CONNECTIONS")) f->tcp_max_connections = std::strtoull(v, nullptr, 10);
         }
         if (tcp_idle->count() == 0) {
             if (const char* v = env("WS_TUNNEL_TCP_IDLE_TIMEOUT")) f->tcp_idle_timeout = std::max(0.0, std::strtod(v, nullptr));
+        }
+        if (udp_max->count() == 0) {
+            if (const char* v = env("WS_TUNNEL_UDP_MAX_SESSIONS")) f->udp_max_sessions = std::strtoull(v, nullptr, 10);
+        }
+        if (udp_timeout->count() == 0) {
+            if (const char* v = env("WS_TUNNEL_UDP_SESSION_TIMEOUT")) f->udp_session_timeout = std::max(0.0, std::strtod(v, nullptr));
         }
         exit_code = run_server(*f);
     });

@@ -72,16 +72,21 @@ private:
     transport::notifier streams_done_;
 };
 
-// json_bodies: the server JSON-encodes `request.body` (an original server, see tunnel_client.cpp).
+// What a 1.1 server agreed to, from its auth_ok.
+struct v1_features {
+    bool json_bodies = false;    // it JSON-encodes `request.body` (an original server, see tunnel_client.cpp)
+    bool binary_frames = false;  // it echoed binary_frames: binary tcp_data/udp_data messages are accepted
+    bool udp = false;            // it echoed udp (and binary_frames, which carries the datagrams): udp_open served
+};
 std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
-                                                       bool json_bodies);
-// batching: the server echoed tunely/2+batch; tcp: it echoed tunely/2+tcp (raw TCP OPENs are served,
-// else refused).
+                                                       v1_features features);
+// batching: the server echoed tunely/2+batch; tcp, udp: it echoed tunely/2+tcp, tunely/2+udp (raw TCP, UDP
+// OPENs are served, else refused).
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
-                                                       bool batching, bool tcp);
+                                                       bool batching, bool tcp, bool udp);
 
 }  // namespace tunely::client

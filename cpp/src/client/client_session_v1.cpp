@@ -1,6 +1,8 @@
 // Protocol 1.1 on the client side (spec/PROTOCOL.md §1): whole request bodies
 // in; `response` out, or stream_start/chunk/end when the target answers with
-// text/event-stream.
+// text/event-stream. Beside HTTP, an original 0.12 server's TCP mode
+// (tcp_connect/tcp_data/tcp_close) and UDP sessions (udp_open/udp_close and
+// binary udp_data; tunely-0.12.md §2, §3), which our server speaks too.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
@@ -10,9 +12,12 @@
 
 #include "client_session.hpp"
 #include "target_call.hpp"
+#include "udp_relay.hpp"
 #include "tunely/core/base64.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/core/utf8.hpp"
+#include "tunely/core/uuid.hpp"
+#include "tunely/protocol/v1_binary.hpp"
 #include "tunely/protocol/v1_codec.hpp"
 #include "tunely/protocol/v1_headers.hpp"
 #include "tunely/transport/body_queue.hpp"
@@ -52,6 +57,23 @@ struct tcp_conn {
     }
 };
 
+// One UDP session of the server (udp_open, tunely-0.12.md §3): its datagrams go to a socket connected to the
+// UDP target, binary udp_data both ways. Datagrams from the target go out only while the outbox is below its
+// high-water mark (the original bounds its replies at 64 per session): beyond, they are dropped.
+struct udp_conn {
+    udp_conn(const executor& ex, std::string wire_id) : wire_id(std::move(wire_id)), io(ex), writer(ex) {}
+    std::string wire_id;  // the session_id as the server wrote it (udp_close carries it back)
+    udp_target_session io;
+    transport::done_signal writer;  // udp_to_target() ended; relay_udp() joins it
+};
+
+// The key of a UDP session: its session_id in canonical lower-case form (binary udp_data carry the 16 bytes
+// only); empty when it is not a UUID (no binary message could name it).
+std::string udp_key(std::string_view session_id) {
+    auto bytes = parse_uuid(session_id);
+    return bytes ? format_uuid(*bytes) : std::string();
+}
+
 // The body bytes for the target when the server JSON-encodes `request.body` (an original server, see
 // tunnel_client.cpp): a JSON string stands for its text; any other JSON value (object, array, number,
 // true/false: the original re-dumped a JSON body) is sent as the JSON text received. Text that is not JSON
@@ -68,13 +90,13 @@ std::string decode_json_body(std::string body) {
 class session_v1 final : public client_session {
 public:
     session_v1(std::shared_ptr<transport::ws_channel> channel, std::shared_ptr<target_pool> pool,
-               client_options options, client_events events, bool json_bodies)
+               client_options options, client_events events, v1_features features)
         : client_session(std::move(channel), std::move(pool), std::move(options), std::move(events)),
-          json_bodies_(json_bodies) {}
+          features_(features) {}
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
-        if (!text) return;
+        if (!text) return on_binary(payload);
         auto msg = v1::decode(payload);
         if (!msg) {
             spdlog::warn("dropped malformed frame: {}", msg.error().message());
@@ -92,7 +114,24 @@ protected:
             on_tcp_data(*td);
         } else if (auto* tx = std::get_if<v1::tcp_close>(&*msg)) {
             on_tcp_close(*tx);
+        } else if (auto* uo = std::get_if<v1::udp_open>(&*msg)) {
+            on_udp_open(*uo);
+        } else if (auto* ux = std::get_if<v1::udp_close>(&*msg)) {
+            on_udp_close(*ux);
         }
+    }
+
+    // A binary message: dropped unless binary_frames was negotiated (spec §1.1); then tcp_data or udp_data
+    // (v1_binary.hpp), and dropped too when it does not decode.
+    void on_binary(std::string_view payload) {
+        if (!features_.binary_frames) return;
+        auto m = v1::decode_binary(payload);
+        if (!m) {
+            spdlog::debug("dropped undecodable binary message ({} bytes)", payload.size());
+            return;
+        }
+        if (m->kind == v1::binary_kind::tcp_data) on_tcp_bytes(m->id, std::move(m->payload));
+        else on_udp_data(m->id, std::move(m->payload));
     }
 
     void send_ping() override { outbox_.push_text(v1::encode(v1::ping{})); }
@@ -106,6 +145,9 @@ protected:
         auto tcp = std::move(tcp_);
         tcp_.clear();
         for (auto& [id, c] : tcp) c->stop();
+        auto udp = std::move(udp_);  // WS lost: every UDP session dropped silently (tunely-0.12.md §3)
+        udp_.clear();
+        for (auto& [id, u] : udp) u->io.stop();
     }
 
 private:
@@ -157,7 +199,7 @@ private:
         // A 1.1 body is text: the target is asked for an identity body, whatever the caller accepts (the
         // server drops Content-Encoding from 1.1 answers; protocol 2 carries coded bodies as they are).
         req.set(http::field::accept_encoding, "identity");
-        if (r.body) req.body() = json_bodies_ ? decode_json_body(std::move(*r.body)) : std::move(*r.body);
+        if (r.body) req.body() = features_.json_bodies ? decode_json_body(std::move(*r.body)) : std::move(*r.body);
         req.erase(http::field::content_length);
         req.erase(http::field::transfer_encoding);
         req.prepare_payload();
@@ -300,7 +342,8 @@ private:
         co_return !failure && parser.keep_alive();
     }
 
-    // --- TCP mode of an original 0.12 server (tunely-0.12.md §2.3-2.5, JSON tcp_data only) ---
+    // --- TCP mode of an original 0.12 server (tunely-0.12.md §2.3-2.5): JSON tcp_data both ways, and
+    // binary tcp_data from the server once binary_frames was negotiated (the original accepts JSON always) ---
 
     void on_tcp_connect(const v1::tcp_connect& m) {
         if (ended() || tcp_.count(m.conn_id)) return;
@@ -314,14 +357,20 @@ private:
     }
 
     void on_tcp_data(const v1::tcp_data& m) {
-        auto it = tcp_.find(m.conn_id);
-        if (it == tcp_.end()) return;  // unknown ids are dropped (§2.3)
+        if (!tcp_.count(m.conn_id)) return;  // unknown ids are dropped (§2.3)
         auto bytes = base64_decode(m.data);
         if (!bytes) return end_tcp(m.conn_id, "tcp_data is not base64");
+        on_tcp_bytes(m.conn_id, std::move(*bytes));
+    }
+
+    // The bytes of a tcp_data, either form.
+    void on_tcp_bytes(const std::string& conn_id, std::string bytes) {
+        auto it = tcp_.find(conn_id);
+        if (it == tcp_.end()) return;  // unknown ids are dropped (§2.3)
         auto& queue = it->second->to_target;
-        if (queue.buffered_bytes() + bytes->size() > tcp_buffer_cap)
-            return end_tcp(m.conn_id, "the target reads slower than the connection sends");
-        queue.push(std::move(*bytes), false);
+        if (queue.buffered_bytes() + bytes.size() > tcp_buffer_cap)
+            return end_tcp(conn_id, "the target reads slower than the connection sends");
+        queue.push(std::move(bytes), false);
     }
 
     // The server ended the connection: echo its tcp_close (§2.4), close the target side.
@@ -397,9 +446,99 @@ private:
         c->writer.set();
     }
 
+    // --- UDP sessions of an original 0.12 server (tunely-0.12.md §3), with udp and binary_frames negotiated ---
+
+    // A new session: a socket connected to the UDP target. A repeated udp_open for a live session is ignored
+    // (as the original does); beyond max_udp_sessions, or with an id no binary message could carry, the
+    // server gets udp_close at once. Without `udp` negotiated the server sends none (ignored, as the original).
+    void on_udp_open(const v1::udp_open& m) {
+        if (ended()) return;
+        if (!features_.udp) {
+            spdlog::debug("udp_open ignored: udp was not negotiated");
+            return;
+        }
+        auto key = udp_key(m.session_id);
+        if (key.empty()) {
+            outbox_.push_text(v1::encode(v1::udp_close{m.session_id, "session_id is not a UUID"}));
+            return;
+        }
+        if (udp_.count(key)) return;
+        if (udp_.size() >= max_udp_sessions) {
+            outbox_.push_text(v1::encode(v1::udp_close{m.session_id, "Too many UDP sessions through this client"}));
+            return;
+        }
+        auto u = std::make_shared<udp_conn>(get_executor(), m.session_id);
+        udp_.emplace(key, u);
+        spawn_stream(relay_udp(key, u));
+    }
+
+    // One datagram for the target (dropped for an unknown session, or when the session's queue is full).
+    void on_udp_data(const std::string& key, std::string payload) {
+        auto it = udp_.find(key);
+        if (it == udp_.end()) return;
+        if (!it->second->io.push(std::move(payload))) spdlog::debug("udp session {}: datagram dropped", key);
+    }
+
+    // The server ended the session (idle timeout): dropped silently, no reply.
+    void on_udp_close(const v1::udp_close& m) {
+        auto it = udp_.find(udp_key(m.session_id));
+        if (it == udp_.end()) return;
+        auto u = it->second;
+        udp_.erase(it);
+        u->io.stop();
+    }
+
+    // We end session `key` (its socket failed): udp_close with the reason, then forget it.
+    void end_udp(const std::string& key, const std::shared_ptr<udp_conn>& u, std::string reason) {
+        auto it = udp_.find(key);
+        if (it == udp_.end() || it->second != u) return;  // already closed (perhaps reopened since)
+        outbox_.push_text(v1::encode(v1::udp_close{u->wire_id, std::move(reason)}));
+        udp_.erase(it);
+        u->io.stop();
+    }
+
+    // Target → server as binary udp_data, one per datagram, while the outbox is below its high-water mark
+    // (never waiting: beyond, the datagram is dropped); server → target by the writer beside it. The reasons
+    // of udp_close are the original's: "target socket failed" (no socket), "socket error: <text>".
+    awaitable<void> relay_udp(std::string key, std::shared_ptr<udp_conn> u) {
+        auto self = shared_from_this();
+        boost::system::error_code failed;
+        if (!u->io.stopped()) failed = co_await pool_->connect_udp(u->io.socket());
+        if (u->io.stopped()) {
+            u->io.stop();  // a socket the connect opened after the session ended
+            co_return;
+        }
+        if (failed) {
+            spdlog::warn("udp session {}: no socket to the UDP target: {}", key, failed.message());
+            end_udp(key, u, "target socket failed");
+            co_return;
+        }
+        spawn_stream(udp_to_target(key, u));
+        std::size_t dropped = 0;
+        auto ec = co_await u->io.receive([&](std::string_view datagram) {
+            if (outbox_.queued_bytes() > bulk_high_water || ended()) {
+                ++dropped;
+                return;
+            }
+            outbox_.push_binary(v1::encode_binary(v1::binary_kind::udp_data, key, datagram));
+        });
+        if (ec) end_udp(key, u, "socket error: " + ec.message());
+        if (dropped > 0) spdlog::debug("udp session {}: {} datagrams from the target dropped", key, dropped);
+        u->io.stop();
+        co_await u->writer.wait();
+    }
+
+    awaitable<void> udp_to_target(std::string key, std::shared_ptr<udp_conn> u) {
+        auto self = shared_from_this();
+        auto ec = co_await u->io.send([](std::size_t) {});
+        if (ec) end_udp(key, u, "socket error: " + ec.message());
+        u->writer.set();
+    }
+
     std::unordered_map<std::string, std::shared_ptr<call_state>> calls_;
     std::unordered_map<std::string, std::shared_ptr<tcp_conn>> tcp_;
-    const bool json_bodies_;  // the server JSON-encodes request bodies (an original server)
+    std::unordered_map<std::string, std::shared_ptr<udp_conn>> udp_;  // by udp_key()
+    const v1_features features_;
 };
 
 }  // namespace
@@ -407,8 +546,8 @@ private:
 std::shared_ptr<client_session> make_client_session_v1(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
-                                                       bool json_bodies) {
-    return std::make_shared<session_v1>(std::move(channel), std::move(pool), options, events, json_bodies);
+                                                       v1_features features) {
+    return std::make_shared<session_v1>(std::move(channel), std::move(pool), options, events, features);
 }
 
 }  // namespace tunely::client

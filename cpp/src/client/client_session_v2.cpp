@@ -1,7 +1,9 @@
 // Protocol 2 on the client side (spec/PROTOCOL.md §2): each OPEN becomes one
 // streamed call to the target; bodies flow as DATA under per-stream credit.
 // A raw OPEN of kind TCP (§2.15, `tunely/2+tcp`) becomes one connection to the
-// TCP target, relayed both ways by the same code as an upgraded stream (§2.12).
+// TCP target, relayed both ways by the same code as an upgraded stream (§2.12);
+// one of kind UDP (`tunely/2+udp`) becomes one UDP socket connected to the UDP
+// target, one DATA frame per datagram both ways (udp_relay.hpp).
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <spdlog/spdlog.h>
@@ -10,6 +12,7 @@
 
 #include "client_session.hpp"
 #include "target_call.hpp"
+#include "udp_relay.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/protocol/limits.hpp"
 #include "tunely/protocol/v2_batch.hpp"
@@ -24,15 +27,22 @@ namespace v2 = protocol::v2;
 namespace beast = boost::beast;
 using protocol::v2_max_data_payload;
 
+enum class stream_kind {
+    http,  // an HTTP exchange (or an upgrade)
+    tcp,   // a raw TCP stream (counted against max_tcp_connections)
+    udp,   // a raw UDP stream (counted against max_udp_sessions)
+};
+
 // A stream this client serves: the protocol's state (credit both ways, the
 // request body received) is transport::stream's; this adds the target
-// connection a RESET must abort.
+// connection a RESET must abort (a UDP stream: its socket and its datagrams).
 struct client_stream {
     client_stream(const executor& ex, v2::stream_id id, std::weak_ptr<transport::outbox> out)
         : flow(ex, id, std::move(out)) {}
     transport::stream flow;
     beast::tcp_stream* target = nullptr;  // to abort the target call on cancel
-    bool raw_tcp = false;                 // a raw TCP stream (counted against max_tcp_connections)
+    stream_kind kind = stream_kind::http;
+    std::shared_ptr<udp_target_session> udp;  // kind udp: from the OPEN on (DATA may come before RESPONSE)
 
     v2::stream_id id() const noexcept { return flow.id(); }
     // Reset by the server, or the session ended.
@@ -40,14 +50,17 @@ struct client_stream {
     void abort() {
         flow.abort(make_error_code(error::stream_cancelled));
         if (target) target->cancel();
+        if (udp) udp->stop();
     }
 };
 
 class session_v2 final : public client_session {
 public:
     session_v2(std::shared_ptr<transport::ws_channel> channel, std::shared_ptr<target_pool> pool,
-               client_options options, client_events events, bool tcp)
-        : client_session(std::move(channel), std::move(pool), std::move(options), std::move(events)), tcp_(tcp) {}
+               client_options options, client_events events, bool tcp, bool udp)
+        : client_session(std::move(channel), std::move(pool), std::move(options), std::move(events)),
+          tcp_(tcp),
+          udp_(udp) {}
 
 protected:
     void on_frame(std::string_view payload, bool text) override {
@@ -74,6 +87,7 @@ protected:
         auto all = std::move(streams_);
         streams_.clear();
         tcp_streams_ = 0;
+        udp_streams_ = 0;
         for (auto& [id, st] : all) st->abort();
     }
 
@@ -82,35 +96,59 @@ private:
         if (ended() || streams_.count(f.id)) return;
         if (f.raw && !accept_raw(f)) return;
         auto st = std::make_shared<client_stream>(get_executor(), f.id, outbox_ref());
-        st->raw_tcp = f.raw;
-        // The first request-body bytes may come inline (BODY flag); END_STREAM: no body.
-        if (!st->flow.receive(std::move(f.body), f.end_stream)) {
+        if (f.raw) st->kind = f.method == v2::method_udp ? stream_kind::udp : stream_kind::tcp;
+        if (st->kind == stream_kind::udp) {
+            st->udp = std::make_shared<udp_target_session>(get_executor());
+        } else if (!st->flow.receive(std::move(f.body), f.end_stream)) {
+            // The first request-body bytes may come inline (BODY flag); END_STREAM: no body.
             outbox_.push_binary(v2::encode(v2::reset{f.id, v2::reset_code::flow_control, "request body beyond window"}));
             return;
         }
         streams_.emplace(f.id, st);
-        if (st->raw_tcp) ++tcp_streams_;
+        if (st->kind == stream_kind::tcp) ++tcp_streams_;
+        if (st->kind == stream_kind::udp) ++udp_streams_;
         spawn_stream(serve(st, std::move(f)));
     }
 
-    // A raw OPEN (§2.15): TCP when tunely/2+tcp was negotiated, within max_tcp_connections; anything
-    // else is refused before any processing.
+    // A raw OPEN (§2.15): TCP when tunely/2+tcp was negotiated, within max_tcp_connections; UDP when
+    // tunely/2+udp was, within max_udp_sessions; anything else is refused before any processing.
     bool accept_raw(const v2::open& f) {
         auto refuse = [&](std::string message) {
             outbox_.push_binary(v2::encode(v2::reset{f.id, v2::reset_code::refused, std::move(message)}));
             return false;
         };
-        if (f.method != v2::method_tcp) return refuse("Raw " + f.method + " streams not supported by this client");
-        if (!tcp_) return refuse("Raw TCP streams not supported: tunely/2+tcp was not negotiated");
-        if (tcp_streams_ >= max_tcp_connections) return refuse("Too many TCP connections through this client");
-        return true;
+        if (f.method == v2::method_tcp) {
+            if (!tcp_) return refuse("Raw TCP streams not supported: tunely/2+tcp was not negotiated");
+            if (tcp_streams_ >= max_tcp_connections) return refuse("Too many TCP connections through this client");
+            return true;
+        }
+        if (f.method == v2::method_udp) {
+            if (!udp_) return refuse("Raw UDP streams not supported: tunely/2+udp was not negotiated");
+            if (udp_streams_ >= max_udp_sessions) return refuse("Too many UDP sessions through this client");
+            return true;
+        }
+        return refuse("Raw " + f.method + " streams not supported by this client");
     }
 
     void handle(v2::data& f) {
         auto it = streams_.find(f.id);
         if (it == streams_.end()) return;
-        if (!it->second->flow.receive(std::move(f.bytes), f.end_stream))
+        auto& st = *it->second;
+        if (st.kind == stream_kind::udp) return on_datagram(st, f);
+        if (!st.flow.receive(std::move(f.bytes), f.end_stream))
             reset(f.id, v2::reset_code::flow_control, "request body beyond window");
+    }
+
+    // DATA on a UDP stream: one datagram for the target (a zero-length one too), charged against the
+    // window we granted and granted back once sent (or dropped: the queue is full while the socket is being
+    // connected or the target's socket does not keep up). END_STREAM ends the session once the datagrams
+    // before it went (§2.15: not used on UDP streams; taken as the end).
+    void on_datagram(client_stream& st, v2::data& f) {
+        const auto size = f.bytes.size();
+        if (!st.flow.receive_datagram(size))
+            return reset(f.id, v2::reset_code::flow_control, "datagrams beyond window");
+        if (!st.udp->push(std::move(f.bytes))) st.flow.consumed(size);
+        if (f.end_stream) st.udp->finish();
     }
 
     void handle(v2::window& f) {
@@ -136,7 +174,8 @@ private:
 
     void forget(v2::stream_id id) {
         if (auto it = streams_.find(id); it != streams_.end()) {
-            if (it->second->raw_tcp) --tcp_streams_;
+            if (it->second->kind == stream_kind::tcp) --tcp_streams_;
+            if (it->second->kind == stream_kind::udp) --udp_streams_;
             streams_.erase(it);
         }
         close_if_gone();
@@ -301,14 +340,81 @@ private:
         done();
     }
 
+    // A raw UDP stream (§2.15): a UDP socket connected to the UDP target, RESPONSE 200 without fields, then
+    // one DATA per datagram both ways. The server's datagrams (held in the session's queue meanwhile, at most
+    // a window of them) go to the target by a writer beside this loop; the target's go out as DATA only when
+    // the server's credit covers them and the outbox is below its high-water mark, else they are dropped
+    // (never waited for). It ends with a RESET from the server (its idle timeout), its END_STREAM (answered
+    // RESET cancel), the session's end, or a fatal socket error (RESET target_error); an ICMP error for a
+    // datagram is ignored, as UDP does. No read timeout here: the server's idle timeout ends idle sessions.
+    awaitable<void> serve_udp(std::shared_ptr<client_stream> st, v2::open f) {
+        const auto started = std::chrono::steady_clock::now();
+        request_summary summary;
+        summary.method = f.method;
+        const std::string* peer = f.headers.find("tunely-peer");
+        summary.path = peer ? *peer : f.target;
+        auto udp = st->udp;
+        auto done = [&] {
+            udp->stop();
+            summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
+            forget(st->id());
+            report(summary);
+        };
+        boost::system::error_code failed;
+        if (!st->cancelled()) failed = co_await pool_->connect_udp(udp->socket());
+        if (st->cancelled()) {
+            done();
+            co_return;
+        }
+        if (failed) {
+            fail(*st, error::target_unavailable, "Target service unavailable: " + failed.message(), summary);
+            summary.status = 0;  // a raw stream has no HTTP status; 0: it never had its socket
+            done();
+            co_return;
+        }
+        outbox_.push_binary(v2::encode(v2::response{st->id(), false, 200, {}, {}}));
+        summary.status = 200;
+        auto writer = std::make_shared<transport::done_signal>(get_executor());  // joined below
+        spawn_stream(udp_to_target(st, writer));
+        std::size_t dropped = 0;
+        auto ec = co_await udp->receive([&](std::string_view datagram) {
+            if (!st->flow.try_send_datagram(datagram)) ++dropped;
+        });
+        if (ec && !st->cancelled()) {
+            summary.error = "Target socket error: " + ec.message();
+            reset(st->id(), v2::reset_code::target_error, summary.error);
+        }
+        if (dropped > 0) spdlog::debug("stream {}: {} datagrams from the target dropped (no credit or outbox room)",
+                                       st->id(), dropped);
+        st->flow.abort(make_error_code(error::stream_cancelled));
+        udp->stop();
+        co_await writer->wait();
+        done();
+    }
+
+    // Server → target for a UDP stream: each datagram sent, its credit granted back as it went.
+    awaitable<void> udp_to_target(std::shared_ptr<client_stream> st, std::shared_ptr<transport::done_signal> writer) {
+        auto self = shared_from_this();
+        auto ec = co_await st->udp->send([&](std::size_t n) { st->flow.consumed(n); });
+        if (!st->cancelled()) {
+            if (ec) reset(st->id(), v2::reset_code::target_error, "Target socket error: " + ec.message());
+            else if (st->udp->finished()) reset(st->id(), v2::reset_code::cancel, "End of UDP session");
+        }
+        writer->set();
+    }
+
     // Serves one stream; whatever escapes it resets the stream, so neither the
     // server's exchange nor our stream table is left behind.
     awaitable<void> serve(std::shared_ptr<client_stream> st, v2::open f) {
         auto self = shared_from_this();
         std::string escaped;
         try {
-            if (st->raw_tcp) co_await serve_tcp(st, std::move(f));
-            else co_await serve_stream(st, std::move(f));
+            switch (st->kind) {
+            case stream_kind::tcp: co_await serve_tcp(st, std::move(f)); break;
+            case stream_kind::udp: co_await serve_udp(st, std::move(f)); break;
+            case stream_kind::http: co_await serve_stream(st, std::move(f)); break;
+            }
         } catch (const std::exception& e) {
             escaped = e.what();
         }
@@ -485,7 +591,9 @@ private:
 
     std::unordered_map<v2::stream_id, std::shared_ptr<client_stream>> streams_;
     std::size_t tcp_streams_ = 0;  // raw TCP streams in streams_
+    std::size_t udp_streams_ = 0;  // raw UDP streams in streams_
     const bool tcp_;               // tunely/2+tcp negotiated
+    const bool udp_;               // tunely/2+udp negotiated
     std::uint64_t pings_ = 0;
 };
 
@@ -494,8 +602,8 @@ private:
 std::shared_ptr<client_session> make_client_session_v2(std::shared_ptr<transport::ws_channel> channel,
                                                        std::shared_ptr<target_pool> pool,
                                                        const client_options& options, const client_events& events,
-                                                       bool batching, bool tcp) {
-    auto s = std::make_shared<session_v2>(std::move(channel), std::move(pool), options, events, tcp);
+                                                       bool batching, bool tcp, bool udp) {
+    auto s = std::make_shared<session_v2>(std::move(channel), std::move(pool), options, events, tcp, udp);
     if (batching) s->enable_batching();
     return s;
 }

@@ -57,9 +57,9 @@ result<host_port> parse_host_port(std::string_view text) {
     return host_port{std::string(host), std::to_string(number)};
 }
 
-result<host_port> tcp_target_of(const client_options& options) {
-    if (!options.tcp_target.empty()) return parse_host_port(options.tcp_target);
-    auto u = boost::urls::parse_uri(options.target_url);
+result<host_port> raw_target_of(std::string_view configured, std::string_view target_url) {
+    if (!configured.empty()) return parse_host_port(configured);
+    auto u = boost::urls::parse_uri(target_url);
     if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
         return make_error_code(error::invalid_field);
     host_port out;
@@ -68,6 +68,14 @@ result<host_port> tcp_target_of(const client_options& options) {
     if (u->has_port() && !u->port().empty()) out.port = std::string(u->port());
     else out.port = u->scheme() == "https" ? "443" : "80";
     return out;
+}
+
+result<host_port> tcp_target_of(const client_options& options) {
+    return raw_target_of(options.tcp_target, options.target_url);
+}
+
+result<host_port> udp_target_of(const client_options& options) {
+    return raw_target_of(options.udp_target, options.target_url);
 }
 
 namespace {
@@ -83,8 +91,14 @@ bool still_open(beast::tcp_stream& c) {
 
 }  // namespace
 
-target_pool::target_pool(const executor& ex, target_address address, host_port tcp_target, std::size_t max_idle)
-    : ex_(ex), address_(std::move(address)), tcp_target_(std::move(tcp_target)), max_idle_(max_idle), resolver_(ex) {}
+target_pool::target_pool(const executor& ex, target_address address, host_port tcp_target, host_port udp_target,
+                         std::size_t max_idle)
+    : ex_(ex),
+      address_(std::move(address)),
+      tcp_target_(std::move(tcp_target)),
+      udp_target_(std::move(udp_target)),
+      max_idle_(max_idle),
+      resolver_(ex) {}
 
 awaitable<result<target_pool::connection>> target_pool::acquire(std::chrono::milliseconds connect_timeout) {
     while (!idle_.empty()) {
@@ -104,6 +118,20 @@ awaitable<result<target_pool::connection>> target_pool::connect_new(std::chrono:
 awaitable<boost::system::error_code> target_pool::connect_tcp(beast::tcp_stream& c,
                                                               std::chrono::milliseconds connect_timeout) {
     co_return co_await connect(c, tcp_target_.host, tcp_target_.port, connect_timeout);
+}
+
+awaitable<boost::system::error_code> target_pool::connect_udp(asio::ip::udp::socket& s) {
+    asio::ip::udp::resolver resolver(ex_);
+    auto [rec, endpoints] = co_await resolver.async_resolve(udp_target_.host, udp_target_.port, as_tuple_awaitable);
+    if (rec) co_return rec;
+    if (endpoints.empty()) co_return asio::error::host_not_found;
+    // The first address, as the original does: a UDP connect sends nothing, so there is nothing to fall back on.
+    const auto endpoint = endpoints.begin()->endpoint();
+    boost::system::error_code ec;
+    if (s.is_open()) s.close(ec);
+    s.open(endpoint.protocol(), ec);
+    if (!ec) s.connect(endpoint, ec);
+    co_return ec;
 }
 
 awaitable<boost::system::error_code> target_pool::connect(beast::tcp_stream& c, const std::string& host,

@@ -1,6 +1,7 @@
 #pragma once
 // Keep-alive connections to the target service. Not thread-safe: one executor.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <deque>
@@ -27,11 +28,13 @@ class target_pool {
 public:
     using connection = std::unique_ptr<boost::beast::tcp_stream>;
 
-    // `tcp_target`: where raw TCP streams go (tcp_target_of()).
-    target_pool(const executor& ex, target_address address, host_port tcp_target, std::size_t max_idle);
+    // `tcp_target`, `udp_target`: where raw TCP streams and UDP sessions go (tcp_target_of(), udp_target_of()).
+    target_pool(const executor& ex, target_address address, host_port tcp_target, host_port udp_target,
+                std::size_t max_idle);
 
     const target_address& address() const noexcept { return address_; }
     const host_port& tcp_target() const noexcept { return tcp_target_; }
+    const host_port& udp_target() const noexcept { return udp_target_; }
     // An idle connection or a new one. Errors are connection errors (refused,
     // unreachable, timeout): the caller maps them to target_unavailable.
     awaitable<result<connection>> acquire(std::chrono::milliseconds connect_timeout);
@@ -42,6 +45,9 @@ public:
     // attempt (a RESET, the session's end). Errors: resolver and connection errors, beast::error::timeout.
     awaitable<boost::system::error_code> connect_tcp(boost::beast::tcp_stream& c,
                                                      std::chrono::milliseconds connect_timeout);
+    // Opens `s` and connects it to the UDP target (resolved each time: the first address of the name). A
+    // connected UDP socket sends only there and receives only from there. Errors: resolver and socket errors.
+    awaitable<boost::system::error_code> connect_udp(boost::asio::ip::udp::socket& s);
     // Returns a connection that finished a keep-alive exchange.
     void release(connection c);
     void clear() { idle_.clear(); }
@@ -53,6 +59,7 @@ private:
     executor ex_;
     target_address address_;
     host_port tcp_target_;
+    host_port udp_target_;
     std::size_t max_idle_;
     std::deque<connection> idle_;
     boost::asio::ip::tcp::resolver resolver_;

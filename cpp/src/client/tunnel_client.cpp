@@ -30,10 +30,11 @@ struct attempt {
 // Every original server (Python, tunely 0.x) sends `body` as JSON text: a JSON body re-dumped, any other body
 // as a JSON string literal (`a=1` → `"a=1"`), for clients that json.loads() it. Ours sends the exact text.
 // The rule: `auth_ok` carries a `capabilities` array (even `[]`) with no name of our `tunely/` namespace.
-//  - Original servers that negotiate capabilities always send the member (0.12: `"capabilities":[]`
-//    for us, since we offer only tunely/ names).
+//  - Original servers that negotiate capabilities always send the member (0.12: the names it shares with
+//    us, `["binary_frames","udp"]`, or `[]` when its kill switch disables them; never a tunely/ name).
 //  - Our servers never send it in a 1.1 session without a name of ours: the encoder omits an empty list, and
-//    a non-empty one carries tunely/2 (protocol 2) or, on 1.1, tunely/tcp. A server following the spec does
+//    a non-empty one carries tunely/2 (protocol 2) or, on 1.1, tunely/tcp, which we always offer (next to
+//    the original's binary_frames and udp, which our server may echo too). A server following the spec does
 //    the same.
 // It cannot misfire on a server that sends exact text. It misses the older originals that did not negotiate
 // capabilities: their bodies are taken as exact text, as before (a text body keeps the original's quotes).
@@ -82,9 +83,14 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             auth.capabilities.push_back(protocol::capability_upgrade);  // we carry WebSocket upgrades (§2.12)
             auth.capabilities.push_back(protocol::capability_batch);    // and take BATCH messages (§2.4.8)
             auth.capabilities.push_back(protocol::capability_tcp);      // and relay raw TCP streams (§2.15)
+            auth.capabilities.push_back(protocol::capability_udp);      // and UDP sessions (§2.15)
         }
-        // On a 1.1 session (protocol 2 off on either side) we carry the original's TCP wire (§1.2).
+        // On a 1.1 session (protocol 2 off on either side) we carry the original's TCP wire (§1.2), its
+        // binary data messages and its UDP sessions (tunely-0.12.md §1, §3: the original sends udp_open only
+        // with `udp` negotiated, and datagrams travel only as binary messages, which need `binary_frames`).
         auth.capabilities.push_back(protocol::capability_v1_tcp);
+        auth.capabilities.push_back(protocol::capability_binary_frames);
+        auth.capabilities.push_back(protocol::capability_v1_udp);
         auto frame = v1::encode(auth);
         if (auto ec = co_await channel->write(boost::asio::buffer(frame), {}, true)) {
             out.reason = "sending auth failed: " + ec.message();
@@ -132,10 +138,15 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             return std::find(ok->capabilities.begin(), ok->capabilities.end(), capability) != ok->capabilities.end();
         };
         const bool batching = v2 && echoed(protocol::capability_batch);
-        // Raw TCP streams only when the server echoed the capability: a raw OPEN otherwise is refused.
+        // Raw TCP / UDP streams only when the server echoed the capability: a raw OPEN otherwise is refused.
         const bool tcp = v2 && echoed(protocol::capability_tcp);
-        session = v2 ? make_client_session_v2(channel, pool, options, events, batching, tcp)
-                     : make_client_session_v1(channel, pool, options, events, json_bodies);
+        const bool udp = v2 && echoed(protocol::capability_udp);
+        v1_features v1_has;
+        v1_has.json_bodies = json_bodies;
+        v1_has.binary_frames = !v2 && echoed(protocol::capability_binary_frames);
+        v1_has.udp = v1_has.binary_frames && echoed(protocol::capability_v1_udp);
+        session = v2 ? make_client_session_v2(channel, pool, options, events, batching, tcp, udp)
+                     : make_client_session_v1(channel, pool, options, events, v1_has);
         if (stopping) session->close();
         out.reason = co_await session->run();
         out.went_away = session->went_away();
@@ -173,8 +184,14 @@ struct tunnel_client::impl : std::enable_shared_from_this<impl> {
             error("invalid TCP target '" + options.tcp_target + "' (expected HOST:PORT, IPv6 as [ADDRESS]:PORT)");
             co_return tcp_target.error();
         }
+        auto udp_target = udp_target_of(options);
+        if (!udp_target) {
+            error("invalid UDP target '" + options.udp_target + "' (expected HOST:PORT, IPv6 as [ADDRESS]:PORT)");
+            co_return udp_target.error();
+        }
         // Shared with the sessions, which outlive nothing of this frame (they join their streams).
-        auto pool = std::make_shared<target_pool>(ex, *target, *tcp_target, options.max_idle_target_connections);
+        auto pool = std::make_shared<target_pool>(ex, *target, *tcp_target, *udp_target,
+                                                  options.max_idle_target_connections);
         int failures = 0;
         bool reconnected_now = false;
         while (!stopping) {

@@ -45,10 +45,11 @@ constexpr entry entries[] = {
     {"tcp_not_supported", "The tunnel client cannot carry TCP connections"},
     {"idle_timeout", "Idle timeout"},
     {"tcp_mode", "This tunnel is in TCP mode: it serves its TCP listener, not HTTP"},
+    {"udp_not_supported", "The tunnel client cannot carry UDP sessions"},
 };
 
 constexpr std::size_t entry_count = sizeof(entries) / sizeof(entries[0]);
-static_assert(entry_count == static_cast<std::size_t>(error::tcp_mode) + 1,
+static_assert(entry_count == static_cast<std::size_t>(error::udp_not_supported) + 1,
               "every tunely::error needs a name and a message");
 
 class category final : public std::error_category {

@@ -37,7 +37,8 @@ unsigned http_status(error e) noexcept {
     case error::invalid_response: return 502;
     case error::schema_too_new: return 500;
     case error::upgrade_not_supported:
-    case error::tcp_not_supported: return 501;
+    case error::tcp_not_supported:
+    case error::udp_not_supported: return 501;
     }
     return 500;
 }

@@ -81,9 +81,12 @@ awaitable<void> record_connected(store_executor& store, std::shared_ptr<const co
 // `tunely/` namespace (one may speak 1.1 with a server that has protocol 2 disabled). So: any capability
 // outside that namespace marks a client that decodes. The npm client forwards `body` as it is and must keep
 // getting the exact text; an older Python client cannot be told from it and gets the exact text too.
+// Our clients announce names of our namespace too (tunely/tcp at least) even when they also offer the
+// original's (binary_frames, udp): a client with any `tunely/` name takes the exact text.
 bool decodes_json_bodies(const std::vector<std::string>& capabilities) {
-    return std::any_of(capabilities.begin(), capabilities.end(),
-                       [](const std::string& c) { return !c.starts_with("tunely/"); });
+    auto ours = [](const std::string& c) { return c.starts_with("tunely/"); };
+    return std::any_of(capabilities.begin(), capabilities.end(), [&](const std::string& c) { return !ours(c); }) &&
+           std::none_of(capabilities.begin(), capabilities.end(), ours);
 }
 
 // After the WebSocket accept: authentication, registration, the session.
@@ -239,6 +242,9 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     info.tcp = v2 ? offered(protocol::capability_tcp)
                   : info.json_string_bodies || offered_v1(protocol::capability_v1_tcp);
     info.binary_frames = offered_v1(protocol::capability_binary_frames);
+    // UDP: the original sends its datagrams only as binary messages, so on 1.1 it needs both (0.12 §1).
+    info.udp = v2 ? offered(protocol::capability_udp)
+                  : info.binary_frames && offered_v1(protocol::capability_v1_udp);
 
     if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
         co_await reject(*channel,
@@ -253,8 +259,10 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     if (info.upgrades) ok.capabilities.push_back(protocol::capability_upgrade);
     if (info.batching) ok.capabilities.push_back(protocol::capability_batch);
     if (v2 && info.tcp) ok.capabilities.push_back(protocol::capability_tcp);
+    if (v2 && info.udp) ok.capabilities.push_back(protocol::capability_udp);
     if (info.binary_frames) ok.capabilities.push_back(protocol::capability_binary_frames);
     if (offered_v1(protocol::capability_v1_tcp)) ok.capabilities.push_back(protocol::capability_v1_tcp);
+    if (!v2 && info.udp) ok.capabilities.push_back(protocol::capability_v1_udp);
     auto ok_frame = v1::encode(ok);
     if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
 

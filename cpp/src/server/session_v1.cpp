@@ -62,11 +62,13 @@ public:
 
     const std::string& id() const noexcept { return id_; }
     bool tcp() const noexcept { return request().kind == stream_kind::tcp; }
+    bool udp() const noexcept { return request().kind == stream_kind::udp; }
 
 protected:
     transport::body_queue& response_body() noexcept override { return body_; }
     awaitable<std::error_code> send(std::string_view bytes, bool last) override;
     void on_cancel(std::error_code reason) override;
+    bool try_send_datagram(std::string_view datagram) override;
 
 private:
     friend class session_v1;
@@ -85,6 +87,7 @@ public:
         if (closed()) return make_error_code(error::tunnel_disconnected);
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.kind == stream_kind::tcp) return open_tcp(std::move(head));
+        if (head.kind == stream_kind::udp) return open_udp(std::move(head));
         if (head.upgrade) return make_error_code(error::upgrade_not_supported);  // 1.1 has no way to carry one
         if (pending_.size() >= options_.max_streams_per_session) return make_error_code(error::too_many_streams);
         auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
@@ -94,7 +97,7 @@ public:
         return x;
     }
 
-    std::size_t in_flight() const noexcept override { return pending_.size() + tcp_.size(); }
+    std::size_t in_flight() const noexcept override { return pending_.size() + tcp_.size() + udp_.size(); }
 
     // 1.1 has no GOAWAY: the session closes (1001) once its pending requests are answered.
     void go_away() override {
@@ -164,11 +167,29 @@ public:
     // The caller side gave up (gone, idle): tell the client, forget the id.
     void cancel_tcp(const std::string& id) { end_tcp(id, std::nullopt); }
 
+    // A datagram towards the client as a binary udp_data message, or dropped when the outbox is above
+    // its high-water mark (a client that does not read loses datagrams, as UDP may).
+    bool send_udp(exchange_v1& x, std::string_view datagram) {
+        if (!udp_.count(x.id()) || outbox_.closing() || outbox_.queued_bytes() > bulk_high_water) return false;
+        info_.bytes_in += static_cast<std::int64_t>(datagram.size());
+        outbox_.push_binary(v1::encode_binary(v1::binary_kind::udp_data, x.id(), datagram));
+        return true;
+    }
+
+    // The listener ended the UDP session (idle timeout, shutdown): udp_close tells the client.
+    void cancel_udp(const std::string& id, std::error_code reason) {
+        if (!udp_.erase(id)) return;
+        info_.udp_sessions = static_cast<std::int64_t>(udp_.size());
+        outbox_.push_text(v1::encode(v1::udp_close{id, reason == error::idle_timeout ? "idle timeout" : reason.message()}));
+        close_if_drained();
+    }
+
 protected:
     void on_frame(std::string_view payload, bool text) override {
         if (!text) {
             auto m = info_.binary_frames ? v1::decode_binary(payload) : std::nullopt;
             if (m && m->kind == v1::binary_kind::tcp_data) return on_tcp_bytes(m->id, std::move(m->payload));
+            if (m && m->kind == v1::binary_kind::udp_data) return on_udp_datagram(m->id, std::move(m->payload));
             spdlog::debug("session {}: binary message dropped", info_.domain);
             return;
         }
@@ -190,6 +211,10 @@ protected:
         tcp_.clear();
         info_.tcp_connections = 0;
         for (auto& [id, x] : tcp) x->fail(reason);
+        auto udp = std::move(udp_);
+        udp_.clear();
+        info_.udp_sessions = 0;
+        for (auto& [id, x] : udp) x->fail(reason);
     }
 
 private:
@@ -210,7 +235,7 @@ private:
     }
 
     void close_if_drained() {
-        if (draining_ && pending_.empty() && tcp_.empty()) close(1001, "Server shutting down");
+        if (draining_ && pending_.empty() && tcp_.empty() && udp_.empty()) close(1001, "Server shutting down");
     }
 
     // --- TCP connections (tunely-0.12.md §2) ---
@@ -227,6 +252,43 @@ private:
         // tcp_close with an error).
         x->deliver_head(response_head{200, {}, true, std::nullopt});
         return x;
+    }
+
+    // --- UDP sessions (tunely-0.12.md §3): udp_open, then datagrams as binary udp_data both ways ---
+    result<std::shared_ptr<exchange>> open_udp(request_head head) {
+        if (!info_.udp) return make_error_code(error::udp_not_supported);
+        if (options_.max_udp_sessions && udp_.size() >= options_.max_udp_sessions)
+            return make_error_code(error::too_many_connections);
+        auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
+                                               std::static_pointer_cast<session_v1>(shared_from_this()));
+        udp_.emplace(x->id(), x);
+        info_.udp_sessions = static_cast<std::int64_t>(udp_.size());
+        outbox_.push_text(v1::encode(v1::udp_open{x->id()}));
+        x->deliver_head(response_head{200, {}, true, std::nullopt});  // no answer to udp_open either
+        return x;
+    }
+
+    // A datagram from the target: queued for the listener, dropped beyond --v1-stream-buffer bytes waiting
+    // (1.1 has no flow control; UDP may lose).
+    void on_udp_datagram(const std::string& id, std::string datagram) {
+        auto it = udp_.find(id);
+        if (it == udp_.end()) return;
+        if (it->second->buffered_bytes() + datagram.size() > options_.v1_stream_buffer) return;
+        info_.bytes_out += static_cast<std::int64_t>(datagram.size());
+        it->second->deliver_body(std::move(datagram), false);
+    }
+
+    // The client ended the session (its socket failed): the listener forgets the peer.
+    void handle(v1::udp_close& m) {
+        auto it = udp_.find(m.session_id);
+        if (it == udp_.end()) return;
+        auto x = it->second;
+        udp_.erase(it);
+        info_.udp_sessions = static_cast<std::int64_t>(udp_.size());
+        spdlog::debug("session {}: UDP session {} closed by the client: {}", info_.domain, m.session_id,
+                      m.reason.value_or("").substr(0, 200));
+        x->fail(make_error_code(error::target_error));
+        close_if_drained();
     }
 
     // Sends tcp_close and forgets the connection (its exchange is ended or failed by the caller).
@@ -382,6 +444,7 @@ private:
 
     std::unordered_map<std::string, std::shared_ptr<exchange_v1>> pending_;
     std::unordered_map<std::string, std::shared_ptr<exchange_v1>> tcp_;
+    std::unordered_map<std::string, std::shared_ptr<exchange_v1>> udp_;
     bool draining_ = false;
 };
 
@@ -393,11 +456,17 @@ awaitable<std::error_code> exchange_v1::send(std::string_view bytes, bool last) 
     co_return co_await owner->send_request(*this, bytes, last);
 }
 
-void exchange_v1::on_cancel(std::error_code) {
+void exchange_v1::on_cancel(std::error_code reason) {
     auto owner = owner_.lock();
     if (!owner) return;
     if (tcp()) owner->cancel_tcp(id_);
+    else if (udp()) owner->cancel_udp(id_, reason);
     else owner->cancel(id_);
+}
+
+bool exchange_v1::try_send_datagram(std::string_view datagram) {
+    auto owner = owner_.lock();
+    return owner && udp() && owner->send_udp(*this, datagram);
 }
 
 }  // namespace

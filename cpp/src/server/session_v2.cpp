@@ -38,6 +38,7 @@ protected:
     transport::body_queue& response_body() noexcept override { return stream_->received(); }
     awaitable<std::error_code> send(std::string_view bytes, bool last) override;
     void on_read(std::size_t n) override { stream_->consumed(n); }
+    bool try_send_datagram(std::string_view datagram) override;
     void on_cancel(std::error_code reason) override;
     void on_failed(std::error_code reason) override { stream_->abort(reason); }
 
@@ -55,13 +56,19 @@ public:
         if (draining_) return make_error_code(error::tunnel_not_connected);  // going away: as if offline (503)
         if (head.upgrade && !info_.upgrades) return make_error_code(error::upgrade_not_supported);
         const bool tcp = head.kind == stream_kind::tcp;
+        const bool udp = head.kind == stream_kind::udp;
         if (tcp && !info_.tcp) return make_error_code(error::tcp_not_supported);
-        // TCP connections have their own limit; they do not take HTTP exchanges' room.
+        if (udp && !info_.udp) return make_error_code(error::udp_not_supported);
+        // TCP connections and UDP sessions have their own limits; they do not take HTTP exchanges' room.
         if (tcp && options_.max_tcp_connections &&
             static_cast<std::size_t>(info_.tcp_connections) >= options_.max_tcp_connections)
             return make_error_code(error::too_many_connections);
-        if (!tcp && streams_.size() - static_cast<std::size_t>(info_.tcp_connections) >=
-                        options_.max_streams_per_session)
+        if (udp && options_.max_udp_sessions &&
+            static_cast<std::size_t>(info_.udp_sessions) >= options_.max_udp_sessions)
+            return make_error_code(error::too_many_connections);
+        if (!tcp && !udp &&
+            streams_.size() - static_cast<std::size_t>(info_.tcp_connections + info_.udp_sessions) >=
+                options_.max_streams_per_session)
             return make_error_code(error::too_many_streams);
         if (next_id_ > last_stream_id) {
             // Ids are never reused (spec §2.4): this session is done. Clients reconnect on GOAWAY.
@@ -73,15 +80,15 @@ public:
         v2::open f;
         f.id = id;
         f.end_stream = !head.has_body;
-        auto timeout = tcp                       ? options_.tcp_connect_timeout
+        auto timeout = tcp || udp                ? options_.tcp_connect_timeout
                        : head.timeout.count() > 0 ? head.timeout
                                                   : options_.request_timeout;
         f.timeout_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(timeout.count(), UINT32_MAX));
-        if (tcp) {  // spec §2.15: the kind names the stream; the fields only inform the client
+        if (tcp || udp) {  // spec §2.15: the kind names the stream; the fields only inform the client
             head.has_body = true;
             f.end_stream = false;
             f.raw = true;
-            f.method = v2::method_tcp;
+            f.method = tcp ? v2::method_tcp : v2::method_udp;
             f.target = "/";
             if (!head.peer.empty()) f.headers.add("tunely-peer", head.peer);
             if (head.listener_port) f.headers.add("tunely-listener", std::to_string(head.listener_port));
@@ -98,6 +105,7 @@ public:
                                                std::static_pointer_cast<session_v2>(shared_from_this()));
         streams_.emplace(id, x);
         if (tcp) ++info_.tcp_connections;
+        else if (udp) ++info_.udp_sessions;
         else ++info_.requests;
         outbox_.push_binary(std::move(bytes));
         return x;
@@ -155,6 +163,7 @@ protected:
         auto all = std::move(streams_);
         streams_.clear();
         info_.tcp_connections = 0;
+        info_.udp_sessions = 0;
         for (auto& [id, x] : all) {
             x->fail(reason);
             x->stream().abort(reason);  // also when the response had ended: a request upload stops
@@ -172,6 +181,7 @@ private:
         auto it = streams_.find(id);
         if (it == streams_.end()) return;
         if (it->second->request().kind == stream_kind::tcp) --info_.tcp_connections;
+        if (it->second->request().kind == stream_kind::udp) --info_.udp_sessions;
         streams_.erase(it);
         close_if_drained();
     }
@@ -307,6 +317,12 @@ awaitable<std::error_code> exchange_v2::send(std::string_view bytes, bool last) 
         if (last && half_close()) owner->request_ended(stream_->id());
     }
     co_return std::error_code();
+}
+
+bool exchange_v2::try_send_datagram(std::string_view datagram) {
+    if (!stream_->try_send_datagram(datagram)) return false;
+    if (auto owner = owner_.lock()) owner->count_sent(datagram.size());
+    return true;
 }
 
 void exchange_v2::on_cancel(std::error_code reason) {

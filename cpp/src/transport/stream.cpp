@@ -40,6 +40,16 @@ awaitable<bool> stream::send(std::string_view bytes, bool last) {
     co_return true;
 }
 
+bool stream::try_send_datagram(std::string_view datagram) {
+    if (aborted_ || datagram.size() > v2_max_data_payload) return false;
+    if (static_cast<std::int64_t>(datagram.size()) > send_credit_) return false;
+    auto out = out_.lock();
+    if (!out || out->closing() || out->queued_bytes() > outbox::bulk_high_water) return false;
+    send_credit_ -= static_cast<std::int64_t>(datagram.size());
+    out->push_binary(v2::encode_data(id_, datagram, false));
+    return true;
+}
+
 void stream::grant(std::uint32_t increment) {
     send_credit_ += increment;
     credit_changed_.notify();
@@ -50,6 +60,13 @@ bool stream::receive(std::string bytes, bool last) {
     if (received_.closed() || n > receive_credit_) return false;
     receive_credit_ -= n;
     received_.push(std::move(bytes), last);
+    return true;
+}
+
+bool stream::receive_datagram(std::size_t size) {
+    auto n = static_cast<std::int64_t>(size);
+    if (aborted_ || received_.closed() || n > receive_credit_) return false;
+    receive_credit_ -= n;
     return true;
 }
 

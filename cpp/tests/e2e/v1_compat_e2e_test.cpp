@@ -37,9 +37,9 @@ protected:
                       "}");
         auto ok = json::parse(ws->read().data).as_object();
         EXPECT_EQ(ok.at("type").as_string(), "auth_ok");
-        // Of the original's capabilities the server shares binary_frames (binary tcp_data); none other.
+        // Of the original's capabilities the server shares binary_frames (binary tcp_data) and udp.
         if (capabilities.find("binary_frames") != std::string::npos)
-            EXPECT_EQ(json::serialize(ok.at("capabilities")), R"(["binary_frames"])");
+            EXPECT_EQ(json::serialize(ok.at("capabilities")), R"(["binary_frames","udp"])");
         else
             EXPECT_FALSE(ok.contains("capabilities") && !ok.at("capabilities").as_array().empty())
                 << json::serialize(ok);

@@ -27,6 +27,9 @@ struct client_options {
     // Where raw TCP streams go (protocol 2 `tunely/2+tcp`, and an original 0.12 server's TCP mode):
     // "HOST:PORT", IPv6 in brackets ("[::1]:22"). Empty: derived from target_url (tcp_target_of).
     std::string tcp_target;
+    // Where UDP sessions go (protocol 2 `tunely/2+udp`, and an original 0.12 server's `udp`): "HOST:PORT" as
+    // tcp_target. Empty: derived from target_url the same way (udp_target_of), as the original does.
+    std::string udp_target;
     bool force = false;
     bool offer_v2 = true;
     backoff_policy reconnect;
@@ -51,6 +54,9 @@ struct client_options {
 // the server): beyond it a server's new connection is refused (1.1: tcp_close with an error; protocol 2:
 // RESET refused), not given a target connection.
 inline constexpr std::size_t max_tcp_connections = 1024;
+// UDP sessions relayed at once per session, by either protocol (the original's per-tunnel default): beyond
+// it a server's new session is refused (1.1: udp_close with a reason; protocol 2: RESET refused).
+inline constexpr std::size_t max_udp_sessions = 256;
 
 struct host_port {
     std::string host;  // a name or an address (IPv6 without brackets)
@@ -60,13 +66,18 @@ struct host_port {
 
 // Parses "HOST:PORT" (IPv6 in brackets: "[::1]:22"). Errors: invalid_field.
 result<host_port> parse_host_port(std::string_view text);
-// The raw TCP target: `options.tcp_target` when set, else the host of `target_url` and its port (else 443
-// for https, 80 for http). The one place both protocols' TCP relays get it from. Errors: invalid_field.
+// Where a raw tunnel goes: `configured` ("HOST:PORT") when set, else the host of `target_url` and its port
+// (else 443 for https, 80 for http). The one derivation of the TCP and the UDP target. Errors: invalid_field.
+result<host_port> raw_target_of(std::string_view configured, std::string_view target_url);
+// The raw TCP target (options.tcp_target, else from target_url): both protocols' TCP relays get it here.
 result<host_port> tcp_target_of(const client_options& options);
+// The UDP target (options.udp_target, else from target_url): both protocols' UDP relays get it here.
+result<host_port> udp_target_of(const client_options& options);
 
 // A summary per exchange for on_request. A raw TCP stream is reported once, when it ends: method "TCP",
 // path the external peer's address (the OPEN's `tunely-peer` field, else its target), status 200 once
-// the target connection was up (0 when it never was), duration the connection's lifetime.
+// the target connection was up (0 when it never was), duration the connection's lifetime. A protocol-2
+// UDP session likewise, with method "UDP" (status 200 once its socket was connected to the UDP target).
 struct request_summary {
     std::string method;
     std::string path;

@@ -49,6 +49,7 @@ enum class error {
     tcp_not_supported,     // the tunnel client cannot carry TCP connections
     idle_timeout,          // a TCP connection carried nothing either way for its idle timeout
     tcp_mode,              // HTTP ingress for a tunnel in mode tcp (it serves its TCP listener only)
+    udp_not_supported,     // the tunnel client cannot carry UDP sessions
 };
 
 const std::error_category& error_category() noexcept;

@@ -46,6 +46,13 @@ public:
     virtual bool half_close() const noexcept { return false; }
     // Returns once the exchange failed (a half-closed TCP stream: reset, or its session ended).
     awaitable<void> wait_failed();
+    // A UDP stream: one datagram towards the client, sent at once or dropped (false) — when the flow
+    // control or the session's outbox has no room, or the exchange is over. Never waits.
+    bool send_datagram(std::string_view datagram) {
+        if (over() || !try_send_datagram(datagram)) return false;
+        bytes_in += static_cast<std::int64_t>(datagram.size());
+        return true;
+    }
     // Response-body bytes received and not read yet.
     std::size_t buffered_bytes() noexcept { return response_body().buffered_bytes(); }
     // The whole response body has arrived and been read.
@@ -76,6 +83,8 @@ protected:
     virtual awaitable<std::error_code> send(std::string_view bytes, bool last) = 0;
     // The reader took `n` response-body bytes (protocol 2 grants credit).
     virtual void on_read(std::size_t) {}
+    // One datagram of a UDP stream, without waiting (see send_datagram).
+    virtual bool try_send_datagram(std::string_view) { return false; }
     // The ingress side gave up (caller left, deadline): tell the client, drop the id.
     virtual void on_cancel(std::error_code reason) = 0;
     // The exchange failed (however): wake what waits on the protocol's side.

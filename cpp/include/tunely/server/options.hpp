@@ -42,6 +42,10 @@ struct server_options {
     std::size_t max_tcp_connections = 1024;
     // A TCP connection that carried nothing in either direction this long is closed (0: never).
     std::chrono::milliseconds tcp_idle_timeout{300'000};
+    // UDP listeners: sessions (external peers) per tunnel (0: no limit; beyond, a new peer's datagrams are
+    // dropped), and how long a session lives without a datagram either way (0: for ever).
+    std::size_t max_udp_sessions = 256;
+    std::chrono::milliseconds udp_session_timeout{60'000};
     // How long the tunnel client has to connect to its target and answer (protocol 2 RESPONSE).
     std::chrono::milliseconds tcp_connect_timeout{30'000};
 };

@@ -25,6 +25,10 @@ struct session_info {
     // 1.1 only: tcp_data travels as binary messages both ways (capability binary_frames, 0.12 §2.5).
     bool binary_frames = false;
     std::int64_t tcp_connections = 0;  // TCP connections through the session now
+    // The client carries UDP sessions of UDP listeners: protocol 2 with tunely/2+udp, or an original 0.12
+    // client on 1.1 that negotiated udp and binary_frames (tunely-0.12.md §3).
+    bool udp = false;
+    std::int64_t udp_sessions = 0;  // UDP sessions (external peers) through the session now
     std::string remote_address;
     std::string client_version;
     std::chrono::system_clock::time_point connected_at{};

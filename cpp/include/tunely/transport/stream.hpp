@@ -45,6 +45,10 @@ public:
     // `bytes` with `last` sends an empty DATA with END_STREAM. Returns false when
     // the stream was aborted (or the session ended) before everything went.
     awaitable<bool> send(std::string_view bytes, bool last);
+    // One datagram of a UDP stream (spec §2.15) as one DATA frame, without waiting: false (and nothing
+    // sent) when the credit is short of it, the outbox is above its high-water mark, the stream was
+    // aborted or the datagram exceeds a DATA frame. UDP may lose datagrams; it never waits.
+    bool try_send_datagram(std::string_view datagram);
     // Bytes of ours that went inline in a head (RESPONSE's first body bytes):
     // they spend credit like DATA.
     void spend(std::size_t n) noexcept { send_credit_ -= static_cast<std::int64_t>(n); }
@@ -58,6 +62,12 @@ public:
     // peer ended its body: the caller resets the stream (flow_control).
     bool receive(std::string bytes, bool last);
     body_queue& received() noexcept { return received_; }
+    // One datagram of a UDP stream (spec §2.15) from the peer: its size is charged against the credit we
+    // granted, as receive() does, but it is not queued in received() (a byte queue, in which a zero-length
+    // datagram would vanish): the caller keeps the datagram and calls consumed() once it is delivered or
+    // dropped. False, and nothing charged, when it exceeds the credit or the stream is over: the caller
+    // resets the stream (flow_control).
+    bool receive_datagram(std::size_t size);
     // `n` received bytes were handed on: grants them back in WINDOW frames of
     // at least half a window (rare WINDOW frames), while the peer may still send.
     void consumed(std::size_t n);

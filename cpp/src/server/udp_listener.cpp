@@ -1,0 +1,148 @@
+#include "tunely/server/udp_listener.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "tunely/core/error.hpp"
+#include "tunely/transport/task_group.hpp"
+
+namespace tunely::server {
+using boost::asio::ip::udp;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t max_datagram = 65'535;
+
+std::string endpoint_text(const udp::endpoint& ep) {
+    auto a = ep.address();
+    auto host = a.is_v6() && !a.to_v6().is_v4_mapped() ? "[" + a.to_string() + "]" : a.to_string();
+    return host + ":" + std::to_string(ep.port());
+}
+
+// One external peer: its stream through the tunnel and when it last carried a datagram.
+struct peer_session {
+    std::shared_ptr<exchange> x;
+    clock::time_point last = clock::now();
+};
+
+}  // namespace
+
+struct udp_listener::impl {
+    impl(tunnel_server& s, udp::socket sock) : server(s), socket(std::move(sock)), readers(server.get_executor()) {}
+
+    tunnel_server& server;
+    udp::socket socket;
+    std::map<udp::endpoint, std::shared_ptr<peer_session>> sessions;
+    transport::task_group readers;  // one reply reader per session
+    bool closed = false;
+    std::shared_ptr<asio::steady_timer> sweep_timer;
+};
+
+udp_listener::udp_listener(tunnel_server& server, udp::socket socket, std::string domain)
+    : impl_(std::make_unique<impl>(server, std::move(socket))), domain_(std::move(domain)) {}
+
+udp_listener::~udp_listener() = default;
+
+udp::endpoint udp_listener::local_endpoint() const {
+    boost::system::error_code ec;
+    return impl_->socket.local_endpoint(ec);
+}
+
+void udp_listener::close() {
+    if (impl_->closed) return;
+    impl_->closed = true;
+    boost::system::error_code ignored;
+    impl_->socket.close(ignored);
+    if (impl_->sweep_timer) impl_->sweep_timer->cancel();
+    for (auto& [peer, s] : impl_->sessions) s->x->cancel(make_error_code(error::shutting_down));
+    impl_->readers.cancel();
+}
+
+namespace {
+
+// Replies of one session: each response-body chunk is one datagram for the peer. Ends when the stream
+// ends or fails (the client ended it, idle timeout, tunnel lost); then the session is forgotten.
+awaitable<void> relay_replies(std::shared_ptr<udp_listener> self, udp::socket& socket,
+                              std::map<udp::endpoint, std::shared_ptr<peer_session>>& sessions, udp::endpoint peer,
+                              std::shared_ptr<peer_session> s, std::chrono::milliseconds connect_timeout) {
+    auto head = co_await s->x->read_head(clock::now() + connect_timeout);
+    while (head) {
+        auto datagram = co_await s->x->read_body();
+        if (!datagram || !*datagram) break;
+        s->last = clock::now();
+        // Best effort, as UDP: a send that fails (peer gone, buffer full) loses that datagram.
+        auto [ec, n] = co_await socket.async_send_to(asio::buffer(**datagram), peer, as_tuple_awaitable);
+        (void)n;
+        if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
+    }
+    s->x->cancel(make_error_code(error::stream_cancelled));
+    if (auto it = sessions.find(peer); it != sessions.end() && it->second == s) sessions.erase(it);
+    (void)self;
+}
+
+}  // namespace
+
+awaitable<void> udp_listener::run() {
+    auto self = shared_from_this();
+    auto& st = *impl_;
+    const auto timeout = st.server.options().udp_session_timeout;
+    const auto connect_timeout = st.server.options().tcp_connect_timeout;
+    // The sweeper: sessions silent for the timeout end (every max(1, min(timeout, 30)) s, as the original).
+    st.sweep_timer = std::make_shared<asio::steady_timer>(st.server.get_executor());
+    auto sweeper = [](std::shared_ptr<udp_listener> self, std::shared_ptr<asio::steady_timer> timer,
+                      std::chrono::milliseconds timeout) -> awaitable<void> {
+        auto& st = *self->impl_;
+        const auto period = std::clamp<std::chrono::milliseconds>(timeout, std::chrono::seconds(1),
+                                                                  std::chrono::seconds(30));
+        while (!st.closed) {
+            timer->expires_after(period);
+            auto [ec] = co_await timer->async_wait(as_tuple_awaitable);
+            if (ec || st.closed) break;
+            const auto now = clock::now();
+            for (auto& [peer, s] : st.sessions)
+                if (now - s->last >= timeout) s->x->cancel(make_error_code(error::idle_timeout));
+        }
+    };
+    if (timeout.count() > 0) st.readers.spawn(sweeper(self, st.sweep_timer, timeout), "udp sweeper");
+
+    auto buffer = std::make_unique_for_overwrite<char[]>(max_datagram);
+    while (!st.closed) {
+        udp::endpoint peer;
+        auto [ec, n] = co_await st.socket.async_receive_from(asio::buffer(buffer.get(), max_datagram), peer,
+                                                             as_tuple_awaitable);
+        if (st.closed || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
+        if (ec) continue;  // e.g. ECONNREFUSED from an earlier send: UDP carries on
+        const std::string_view datagram(buffer.get(), n);
+        auto it = st.sessions.find(peer);
+        if (it == st.sessions.end()) {
+            request_head head;
+            head.kind = stream_kind::udp;
+            head.method = "UDP";
+            head.target = "/";
+            head.has_body = true;
+            head.peer = endpoint_text(peer);
+            head.listener_port = local_endpoint().port();
+            auto opened = st.server.open_exchange(domain_, std::move(head));
+            if (!opened) {  // dropped: offline, no UDP, limit
+                spdlog::debug("UDP datagram from {} for tunnel {} dropped: {}", endpoint_text(peer), domain_,
+                              opened.error().message());
+                continue;
+            }
+            auto s = std::make_shared<peer_session>();
+            s->x = *opened;
+            it = st.sessions.emplace(peer, s).first;
+            st.readers.spawn(relay_replies(self, st.socket, st.sessions, peer, s, connect_timeout), "udp replies");
+        }
+        it->second->last = clock::now();
+        (void)it->second->x->send_datagram(datagram);  // or dropped: no credit or room (UDP may lose)
+    }
+    close();
+    co_await st.readers.join();
+}
+
+}  // namespace tunely::server
