@@ -47,6 +47,10 @@ struct metrics::impl {
                                                             .Name("tunely_tcp_connections_active")
                                                             .Help("TCP listener connections through the tunnel now")
                                                             .Register(*registry);
+    prometheus::Family<prometheus::Gauge>& udp_active = prometheus::BuildGauge()
+                                                            .Name("tunely_udp_sessions_active")
+                                                            .Help("UDP listener sessions (external peers) through the tunnel now")
+                                                            .Register(*registry);
     std::set<std::string> tcp_domains;  // series set once: a tunnel gone offline reads 0
     prometheus::Gauge& log_dropped = prometheus::BuildGauge()
                                          .Name("tunely_request_log_dropped_total")
@@ -82,13 +86,17 @@ std::string metrics::render() {
     impl_->connected.Set(static_cast<double>(impl_->server.connected_count()));
     std::set<std::string> live_tcp;
     for (const auto& s : impl_->server.live_sessions()) {
-        if (s.tcp_connections == 0 && !impl_->tcp_domains.count(s.domain)) continue;
+        if (s.tcp_connections == 0 && s.udp_sessions == 0 && !impl_->tcp_domains.count(s.domain)) continue;
         impl_->tcp_active.Add({{"domain", s.domain}}).Set(static_cast<double>(s.tcp_connections));
+        impl_->udp_active.Add({{"domain", s.domain}}).Set(static_cast<double>(s.udp_sessions));
         impl_->tcp_domains.insert(s.domain);
         live_tcp.insert(s.domain);
     }
-    for (const auto& d : impl_->tcp_domains)
-        if (!live_tcp.count(d)) impl_->tcp_active.Add({{"domain", d}}).Set(0);
+    for (const auto& d : impl_->tcp_domains) {
+        if (live_tcp.count(d)) continue;
+        impl_->tcp_active.Add({{"domain", d}}).Set(0);
+        impl_->udp_active.Add({{"domain", d}}).Set(0);
+    }
     if (impl_->log_writer) {
         impl_->log_dropped.Set(static_cast<double>(impl_->log_writer->dropped()));
         impl_->log_written.Set(static_cast<double>(impl_->log_writer->written()));

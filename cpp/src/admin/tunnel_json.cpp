@@ -68,6 +68,7 @@ json::object tunnel_json(const store::tunnel_record& t, const std::optional<serv
             {"in_flight", in_flight},
             {"requests", live->requests},
             {"tcp_connections", live->tcp_connections},
+            {"udp_sessions", live->udp_sessions},
             {"bytes_in", live->bytes_in},
             {"bytes_out", live->bytes_out},
         };

@@ -58,6 +58,8 @@ TEST_P(tcp_tunnel, echo_round_trip) {
     c.write("hello through the tunnel");
     EXPECT_EQ(c.read_exact(24), "hello through the tunnel");
     EXPECT_EQ(live_connections(), 1);
+    auto metrics = server->admin("GET", "/metrics").body;
+    EXPECT_NE(metrics.find(R"(tunely_tcp_connections_active{domain="db"} 1)"), std::string::npos) << metrics;
 }
 
 TEST_P(tcp_tunnel, sixty_four_mib_each_way_byte_exact) {

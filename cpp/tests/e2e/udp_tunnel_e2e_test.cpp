@@ -216,6 +216,11 @@ TEST_P(udp_tunnel, each_peer_has_its_own_target_socket) {
     b.send("from b");
     EXPECT_EQ(b.receive(), "from b");
     EXPECT_EQ(target.sources().size(), 2u) << "two UDP sessions, two client sockets";
+    // The admin API and the metrics count them.
+    auto live = json::parse(server->admin("GET", "/api/tunnels/dns").body).at("live");
+    EXPECT_EQ(live.at("udp_sessions").to_number<int>(), 2);
+    auto metrics = server->admin("GET", "/metrics").body;
+    EXPECT_NE(metrics.find(R"(tunely_udp_sessions_active{domain="dns"} 2)"), std::string::npos) << metrics;
 }
 
 TEST_P(udp_tunnel, session_timeout_closes_the_client_socket) {
