@@ -100,6 +100,22 @@ const char* env(const char* name) {
     return v && *v ? v : nullptr;
 }
 
+// When `ours` was given neither as a flag nor by its TUNELY_ variable, the original's variable `name` sets
+// `value` (a number ≥ 0; anything else is ignored with a warning, never read as 0 = "off").
+template <class Number>
+void original_fallback(const CLI::Option* ours, const char* name, Number& value) {
+    if (ours->count() != 0) return;
+    const char* text = env(name);
+    if (!text) return;
+    char* end = nullptr;
+    const double parsed = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !(parsed >= 0) || parsed > 1e12) {
+        spdlog::warn("{}={}: not a number >= 0, ignored", name, text);
+        return;
+    }
+    value = static_cast<Number>(parsed);
+}
+
 // --tcp-listen / --udp-listen entries (also comma-separated lists, as TUNELY_TCP_LISTEN), else the
 // original's WS_TUNNEL_TCP_LISTEN / WS_TUNNEL_UDP_LISTEN ("port:domain[,port:domain…]", bad entries
 // skipped, a repeated port: the last wins) bound to WS_TUNNEL_TCP_LISTEN_HOST (both kinds, as the
@@ -566,19 +582,11 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_NO_MIGRATE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
     cmd->callback([f, &exit_code, tcp_max, tcp_idle, udp_max, udp_timeout] {
-        // The original's names, when ours are not set (tunely-0.12.md §2.2).
-        if (tcp_max->count() == 0) {
-            if (const char* v = env("WS_TUNNEL_TCP_MAX_CONNECTIONS")) f->tcp_max_connections = std::strtoull(v, nullptr, 10);
-        }
-        if (tcp_idle->count() == 0) {
-            if (const char* v = env("WS_TUNNEL_TCP_IDLE_TIMEOUT")) f->tcp_idle_timeout = std::max(0.0, std::strtod(v, nullptr));
-        }
-        if (udp_max->count() == 0) {
-            if (const char* v = env("WS_TUNNEL_UDP_MAX_SESSIONS")) f->udp_max_sessions = std::strtoull(v, nullptr, 10);
-        }
-        if (udp_timeout->count() == 0) {
-            if (const char* v = env("WS_TUNNEL_UDP_SESSION_TIMEOUT")) f->udp_session_timeout = std::max(0.0, std::strtod(v, nullptr));
-        }
+        // The original's names, when ours are not set (tunely-0.12.md §2.2, §3).
+        original_fallback(tcp_max, "WS_TUNNEL_TCP_MAX_CONNECTIONS", f->tcp_max_connections);
+        original_fallback(tcp_idle, "WS_TUNNEL_TCP_IDLE_TIMEOUT", f->tcp_idle_timeout);
+        original_fallback(udp_max, "WS_TUNNEL_UDP_MAX_SESSIONS", f->udp_max_sessions);
+        original_fallback(udp_timeout, "WS_TUNNEL_UDP_SESSION_TIMEOUT", f->udp_session_timeout);
         exit_code = run_server(*f);
     });
 }

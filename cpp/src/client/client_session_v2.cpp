@@ -298,16 +298,23 @@ private:
         (void)co_await relay_raw(st, std::move(conn), early, false);
     }
 
+    // How a raw stream is reported when it ends: its kind, the external peer the server names (else the
+    // OPEN's target), the status 200 once connected (0 when it never was), its lifetime.
+    static request_summary raw_summary(const v2::open& f) {
+        request_summary summary;
+        summary.method = f.method;
+        const std::string* peer = f.headers.find("tunely-peer");
+        summary.path = peer ? *peer : f.target;
+        return summary;
+    }
+
     // A raw TCP stream (§2.15): a new connection to the TCP target within the client's connect timeout
     // (and the OPEN's, when it gives one), RESPONSE 200 without fields, then relay_raw. Bytes the server
     // sent before RESPONSE wait in the stream's window and go first. No read timeout: an idle
     // connection's life is the server's business.
     awaitable<void> serve_tcp(std::shared_ptr<client_stream> st, v2::open f) {
         const auto started = std::chrono::steady_clock::now();
-        request_summary summary;
-        summary.method = f.method;
-        const std::string* peer = f.headers.find("tunely-peer");
-        summary.path = peer ? *peer : f.target;
+        request_summary summary = raw_summary(f);
         auto done = [&] {
             summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - started);
@@ -349,10 +356,7 @@ private:
     // datagram is ignored, as UDP does. No read timeout here: the server's idle timeout ends idle sessions.
     awaitable<void> serve_udp(std::shared_ptr<client_stream> st, v2::open f) {
         const auto started = std::chrono::steady_clock::now();
-        request_summary summary;
-        summary.method = f.method;
-        const std::string* peer = f.headers.find("tunely-peer");
-        summary.path = peer ? *peer : f.target;
+        request_summary summary = raw_summary(f);
         auto udp = st->udp;
         auto done = [&] {
             udp->stop();

@@ -238,33 +238,33 @@ private:
         if (draining_ && pending_.empty() && tcp_.empty() && udp_.empty()) close(1001, "Server shutting down");
     }
 
-    // --- TCP connections (tunely-0.12.md §2) ---
+    // --- TCP connections and UDP sessions (tunely-0.12.md §2, §3) ---
+    // There is no answer to tcp_connect or udp_open: the stream is open at once (a failed target connect
+    // arrives as tcp_close / udp_close with an error).
     result<std::shared_ptr<exchange>> open_tcp(request_head head) {
         if (!info_.tcp) return make_error_code(error::tcp_not_supported);
-        if (options_.max_tcp_connections && tcp_.size() >= options_.max_tcp_connections)
-            return make_error_code(error::too_many_connections);
-        auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
-                                                   std::static_pointer_cast<session_v1>(shared_from_this()));
-        tcp_.emplace(x->id(), x);
-        info_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
-        outbox_.push_text(v1::encode(v1::tcp_connect{x->id()}));
-        // There is no answer to tcp_connect: the connection is open now (a failed target connect arrives as
-        // tcp_close with an error).
-        x->deliver_head(response_head{200, {}, true, std::nullopt});
-        return x;
+        return open_raw(std::move(head), tcp_, options_.max_tcp_connections, info_.tcp_connections,
+                        [](const std::string& id) { return v1::encode(v1::tcp_connect{id}); });
     }
 
-    // --- UDP sessions (tunely-0.12.md §3): udp_open, then datagrams as binary udp_data both ways ---
     result<std::shared_ptr<exchange>> open_udp(request_head head) {
         if (!info_.udp) return make_error_code(error::udp_not_supported);
-        if (options_.max_udp_sessions && udp_.size() >= options_.max_udp_sessions)
-            return make_error_code(error::too_many_connections);
+        return open_raw(std::move(head), udp_, options_.max_udp_sessions, info_.udp_sessions,
+                        [](const std::string& id) { return v1::encode(v1::udp_open{id}); });
+    }
+
+    // `table` holds the kind's streams, `limit` caps them (0: none), `count` mirrors its size for the admin API.
+    template <class OpenMessage>
+    result<std::shared_ptr<exchange>> open_raw(request_head head,
+                                               std::unordered_map<std::string, std::shared_ptr<exchange_v1>>& table,
+                                               std::size_t limit, std::int64_t& count, OpenMessage open_message) {
+        if (limit && table.size() >= limit) return make_error_code(error::too_many_connections);
         auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
                                                std::static_pointer_cast<session_v1>(shared_from_this()));
-        udp_.emplace(x->id(), x);
-        info_.udp_sessions = static_cast<std::int64_t>(udp_.size());
-        outbox_.push_text(v1::encode(v1::udp_open{x->id()}));
-        x->deliver_head(response_head{200, {}, true, std::nullopt});  // no answer to udp_open either
+        table.emplace(x->id(), x);
+        count = static_cast<std::int64_t>(table.size());
+        outbox_.push_text(open_message(x->id()));
+        x->deliver_head(response_head{200, {}, true, std::nullopt});
         return x;
     }
 

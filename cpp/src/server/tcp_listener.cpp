@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "endpoint_text.hpp"
 #include "raw_relay.hpp"
 #include "tunely/core/domain_name.hpp"
 #include "tunely/core/error.hpp"
@@ -54,16 +55,6 @@ std::optional<tcp_listen_spec> parse_tcp_listen(std::string_view text, std::stri
     }
     return spec;
 }
-
-namespace {
-
-std::string endpoint_text(const boost::asio::ip::tcp::endpoint& ep) {
-    auto a = ep.address();
-    auto host = a.is_v6() && !a.to_v6().is_v4_mapped() ? "[" + a.to_string() + "]" : a.to_string();
-    return host + ":" + std::to_string(ep.port());
-}
-
-}  // namespace
 
 awaitable<void> serve_tcp_connection(tunnel_server& server, boost::asio::ip::tcp::socket socket, std::string domain) {
     boost::system::error_code ec;

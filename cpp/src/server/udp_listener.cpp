@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "endpoint_text.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/transport/task_group.hpp"
 
@@ -17,12 +18,6 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t max_datagram = 65'535;
-
-std::string endpoint_text(const udp::endpoint& ep) {
-    auto a = ep.address();
-    auto host = a.is_v6() && !a.to_v6().is_v4_mapped() ? "[" + a.to_string() + "]" : a.to_string();
-    return host + ":" + std::to_string(ep.port());
-}
 
 // One external peer: its stream through the tunnel and when it last carried a datagram.
 struct peer_session {
@@ -110,6 +105,7 @@ awaitable<void> udp_listener::run() {
     };
     if (timeout.count() > 0) st.readers.spawn(sweeper(self, st.sweep_timer, timeout), "udp sweeper");
 
+    const auto listener_port = local_endpoint().port();
     auto buffer = std::make_unique_for_overwrite<char[]>(max_datagram);
     while (!st.closed) {
         udp::endpoint peer;
@@ -126,7 +122,7 @@ awaitable<void> udp_listener::run() {
             head.target = "/";
             head.has_body = true;
             head.peer = endpoint_text(peer);
-            head.listener_port = local_endpoint().port();
+            head.listener_port = listener_port;
             auto opened = st.server.open_exchange(domain_, std::move(head));
             if (!opened) {  // dropped: offline, no UDP, limit
                 spdlog::debug("UDP datagram from {} for tunnel {} dropped: {}", endpoint_text(peer), domain_,

@@ -17,19 +17,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::uint16_t listener_port(tunely_server_process& server, const std::string& domain) {
-    auto port = server.process().wait_for("TCP listener on [0-9.]+:([0-9]+) for tunnel " + domain, 5s);
-    if (!port) throw std::runtime_error("no TCP listener line");
-    return static_cast<std::uint16_t>(std::stoi(*port));
-}
-
 // The protocol the client speaks: 2, or 1.1 (--no-protocol-2).
 class tcp_tunnel : public ::testing::TestWithParam<int> {
 protected:
     void start(std::vector<std::string> server_args = {}) {
         server_args.insert(server_args.begin(), {"--tcp-listen", "127.0.0.1:0:db"});
         server = std::make_unique<tunely_server_process>(server_args);
-        port = listener_port(*server, "db");
+        port = server->listener_port("TCP", "db");
         token = server->create_tunnel("db");
         std::vector<std::string> client_args{"--tcp-target", target.address()};
         if (GetParam() == 1) client_args.push_back("--no-protocol-2");
@@ -143,7 +137,7 @@ TEST_P(tcp_tunnel, many_concurrent_connections) {
 
 TEST_P(tcp_tunnel, target_refused_closes_the_caller_at_once) {
     server = std::make_unique<tunely_server_process>(std::vector<std::string>{"--tcp-listen", "127.0.0.1:0:db"});
-    port = listener_port(*server, "db");
+    port = server->listener_port("TCP", "db");
     token = server->create_tunnel("db");
     std::vector<std::string> args{"--tcp-target", "127.0.0.1:9"};  // discard port: nobody listens
     if (GetParam() == 1) args.push_back("--no-protocol-2");

@@ -13,19 +13,12 @@ namespace {
 namespace json = boost::json;
 namespace v1 = protocol::v1;
 
-std::uint16_t listener_port(tunely_server_process& server, const std::string& domain) {
-    auto port = server.process().wait_for("TCP listener on [0-9.]+:([0-9]+) for tunnel " + domain,
-                                          std::chrono::seconds(5));
-    if (!port) throw std::runtime_error("no TCP listener line");
-    return static_cast<std::uint16_t>(std::stoi(*port));
-}
-
 class v1_tcp_server : public ::testing::Test {
 protected:
     // The original client's auth (0.12 offers these three).
     void connect(const std::string& capabilities = R"(["binary_frames","chunked_http","udp"])") {
         token = server.create_tunnel("db");
-        port = listener_port(server, "db");
+        port = server.listener_port("TCP", "db");
         ws = std::make_unique<ws_test_client>(server.port(), "/ws/tunnel");
         ws->send_text(R"({"type":"auth","token":")" + token + R"(","client_version":"0.12.0","force":false,)" +
                       R"("capabilities":)" + capabilities + "}");
@@ -169,7 +162,7 @@ TEST_F(v1_tcp_server, target_outrunning_a_caller_that_does_not_read_is_cut) {
 
 TEST_F(v1_tcp_server, offline_tunnel_closes_the_connection_at_once) {
     token = server.create_tunnel("db");
-    port = listener_port(server, "db");
+    port = server.listener_port("TCP", "db");
     tcp_caller caller(port);
     EXPECT_TRUE(caller.wait_closed(std::chrono::seconds(2)));
 }

@@ -55,19 +55,13 @@ private:
     std::uint16_t port_;
 };
 
-std::uint16_t udp_listener_port(tunely_server_process& server, const std::string& domain) {
-    auto port = server.process().wait_for("UDP listener on [0-9.]+:([0-9]+) for tunnel " + domain, 5s);
-    if (!port) throw std::runtime_error("no UDP listener line");
-    return static_cast<std::uint16_t>(std::stoi(*port));
-}
-
 // --- an original 0.12 client, by hand ---
 class udp_v1_server : public ::testing::Test {
 protected:
     void start(std::vector<std::string> extra = {}) {
         extra.insert(extra.begin(), {"--udp-listen", "127.0.0.1:0:dns"});
         server = std::make_unique<tunely_server_process>(extra);
-        port = udp_listener_port(*server, "dns");
+        port = server->listener_port("UDP", "dns");
         auto token = server->create_tunnel("dns");
         ws = std::make_unique<ws_test_client>(server->port(), "/ws/tunnel");
         ws->send_text(R"({"type":"auth","token":")" + token +
@@ -181,7 +175,7 @@ protected:
     void start(std::vector<std::string> extra = {}) {
         extra.insert(extra.begin(), {"--udp-listen", "127.0.0.1:0:dns"});
         server = std::make_unique<tunely_server_process>(extra);
-        port = udp_listener_port(*server, "dns");
+        port = server->listener_port("UDP", "dns");
         auto token = server->create_tunnel("dns");
         std::vector<std::string> args{"--udp-target", target.address()};
         if (GetParam() == 1) args.push_back("--no-protocol-2");

@@ -74,6 +74,13 @@ bool tunely_server_process::wait_connected(const std::string& domain, bool conne
     return false;
 }
 
+std::uint16_t tunely_server_process::listener_port(const std::string& kind, const std::string& domain) {
+    auto port = process_->wait_for(kind + " listener on [0-9.]+:([0-9]+) for tunnel " + domain + "\\b",
+                                   std::chrono::seconds(5));
+    if (!port) throw std::runtime_error("no " + kind + " listener line for " + domain);
+    return static_cast<std::uint16_t>(std::stoi(*port));
+}
+
 std::unique_ptr<child_process> start_client(const tunely_server_process& server, const std::string& token,
                                             const std::string& target_url, std::vector<std::string> extra_args) {
     std::vector<std::string> args{"connect", "--token", token, "--target", target_url, "--reconnect", "0.2"};

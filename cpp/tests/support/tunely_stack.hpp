@@ -35,6 +35,9 @@ public:
     http_result admin(const std::string& method, const std::string& target, const std::string& body = {}) const;
     // Creates a tunnel and returns its token (fails the test on error).
     std::string create_tunnel(const std::string& domain) const;
+    // The port of a --tcp-listen / --udp-listen listener (kind "TCP" or "UDP") for `domain`, from the line the
+    // server prints at start (throws when there is none).
+    std::uint16_t listener_port(const std::string& kind, const std::string& domain);
     // Polls the admin API until the tunnel's connected flag equals `connected`.
     bool wait_connected(const std::string& domain, bool connected = true,
                         std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
