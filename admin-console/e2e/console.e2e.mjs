@@ -8,7 +8,9 @@
 // wrong key refused → sign in → create a tunnel (token + command, Copy checked on the
 // clipboard) → `tunely connect` → badge turns online without a reload → a request
 // through the tunnel → found on the Requests page with status 200 → rotate the token
-// (badge offline, the client logs an auth failure on reconnect) → delete.
+// (badge offline, the client logs an auth failure on reconnect) → delete → a tcp tunnel with
+// tcp_port "auto" (the server runs with --tcp-ports): its tcp://host:port in the list, a real client
+// with a TCP target, bytes echoed through that port and the live "1 TCP" count beside the badge.
 // Screenshots of each main screen go to e2e-artifacts/ (with the child processes' logs).
 //
 // Ports: the server is started with --port 0 and its "listening on" line is read (no
@@ -18,12 +20,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const OVERALL_TIMEOUT_MS = 120_000;
+// Ports the server may assign to tunnels (tcp_port "auto" takes the lowest free one).
+const TCP_PORTS = [47000, 47100];
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -136,6 +141,30 @@ async function fail(error, page) {
 
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void fail(new Error(`interrupted by ${sig}`)));
 
+/** A TCP target echoing every byte back. */
+function startEcho() {
+  return new Promise((resolveListen) => {
+    const server = net.createServer((socket) => socket.pipe(socket));
+    server.listen(0, '127.0.0.1', () => resolveListen(server));
+  });
+}
+
+/** Connects to 127.0.0.1:port, sends `text` and resolves with it echoed back whole; the socket stays open. */
+function echoThrough(port, text) {
+  return new Promise((resolveEcho, rejectEcho) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let got = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(text));
+    socket.on('data', (d) => {
+      got += d;
+      if (got === text) resolveEcho(socket);
+    });
+    socket.on('error', rejectEcho);
+    socket.on('close', () => rejectEcho(new Error(`closed after "${got}"`)));
+  });
+}
+
 /** A target service answering JSON for every request. */
 function startTarget() {
   return new Promise((resolveListen) => {
@@ -172,6 +201,7 @@ async function main() {
     '--database', `sqlite:///${join(work, 't.db')}`,
     '--admin-key', adminKey,
     '--console-dir', consoleDir,
+    '--tcp-ports', `${TCP_PORTS[0]}-${TCP_PORTS[1]}`,
   ]);
   const port = await until(
     'the server to listen',
@@ -291,7 +321,7 @@ async function main() {
     await shot('04-tunnels');
 
     // 7. Detail page with the live session and the request.
-    await row.getByRole('link', { name: domain }).click();
+    await row.getByRole('link', { name: domain, exact: true }).click();
     await page.getByTestId('live-session').getByText('Client address').waitFor();
     await until('the request on the detail page', async () => (await page.getByTestId('request-row').count()) > 0, 15_000);
     await shot('05-tunnel-detail');
@@ -355,6 +385,48 @@ async function main() {
     const gone = await adminApi(`/api/tunnels/${domain}`);
     check(gone.status === 404, `GET of the deleted tunnel answered ${gone.status}`);
     log('tunnel deleted');
+
+    // 11. A tcp tunnel with tcp_port "auto": its address in the list, then TCP through it live.
+    const tcpDomain = `${domain}-tcp`;
+    await page.getByRole('button', { name: 'New tunnel' }).click();
+    await dialog.getByLabel('Domain').fill(tcpDomain);
+    await dialog.getByText('Available', { exact: true }).waitFor();
+    await dialog.getByLabel('Mode').selectOption('tcp');
+    await dialog.getByLabel('TCP port').fill('auto');
+    await dialog.getByRole('button', { name: 'Create tunnel' }).click();
+    const tcpToken = (await page.getByTestId('new-token').textContent()).trim();
+    const created = (await page.getByTestId('created-addresses').textContent()).trim();
+    await shot('08-create-tcp-tunnel');
+    await page.getByRole('button', { name: 'Done' }).click();
+    const addresses = page.getByTestId(`addresses-${tcpDomain}`);
+    const shown = (await addresses.textContent()).trim();
+    const am = shown.match(/^tcp:\/\/127\.0\.0\.1:(\d+)$/);
+    check(am, `the list shows "${shown}" as the tcp tunnel's address`);
+    const tcpPort = Number(am[1]);
+    check(tcpPort >= TCP_PORTS[0] && tcpPort <= TCP_PORTS[1], `port ${tcpPort} is outside --tcp-ports`);
+    check(created === shown, `the create dialog showed "${created}", the list "${shown}"`);
+    const record = await (await adminApi(`/api/tunnels/${tcpDomain}`)).json();
+    check(record.mode === 'tcp' && record.tcp_port === tcpPort, `the server says ${JSON.stringify(record)}`);
+    const row11 = page.getByTestId(`tunnel-row-${tcpDomain}`);
+    check((await row11.getByRole('cell', { name: 'tcp', exact: true }).count()) === 1, 'the Mode column does not read tcp');
+    log(`tcp tunnel ${tcpDomain} listed at ${shown}`);
+
+    const echo = await startEcho();
+    const tcpClient = start('tcp-client', bin, ['connect', '--server', wsUrl, '--token', tcpToken,
+      '--target', `http://127.0.0.1:${targetPort}`, '--tcp-target', `127.0.0.1:${echo.address().port}`]);
+    const tcpBadge = page.getByTestId(`status-${tcpDomain}`);
+    await until('the tcp tunnel to turn online', async () => {
+      if (tcpClient.exited) throw new Fatal(`the tcp client exited:\n${tcpClient.output}`);
+      return (await tcpBadge.textContent()) === 'online';
+    }, 20_000);
+    const socket = await echoThrough(tcpPort, 'ping through the tcp tunnel');
+    const counts = page.getByTestId(`raw-counts-${tcpDomain}`);
+    await until('the row to count 1 TCP connection', async () => (await counts.textContent()).startsWith('1 TCP'), 20_000);
+    await shot('09-tcp-tunnel-live');
+    socket.destroy();
+    await until('the row to count 0 TCP connections', async () => (await counts.textContent()).startsWith('0 TCP'), 20_000);
+    echo.close();
+    log('bytes echoed through the assigned port; the live TCP count followed');
 
     check(pageErrors.length === 0, `uncaught errors in the page: ${pageErrors.join('; ')}`);
     target.close();

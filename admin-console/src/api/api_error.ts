@@ -37,3 +37,11 @@ export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/**
+ * The server's own words for a refused change (create, edit): its detail as it said it, also for a 503,
+ * which there may be about the change itself ("no free port left in the range …"), not the database.
+ */
+export function refusalText(e: unknown): string {
+  return e instanceof ApiError ? e.detail : errorText(e);
+}

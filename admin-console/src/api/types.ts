@@ -17,16 +17,45 @@ export interface LiveSession {
   client_version: string;
   in_flight: number;
   requests: number;
+  /** TCP connections through the tunnel's listeners now (absent on servers without TCP tunnels). */
+  tcp_connections?: number;
+  /** UDP peers with a session through the tunnel's listeners now (absent likewise). */
+  udp_sessions?: number;
   bytes_in: number;
   bytes_out: number;
 }
+
+/** "tcp": the tunnel serves its TCP/UDP listeners only; HTTP ingress answers 410. */
+export type TunnelMode = 'http' | 'tcp';
+
+/** A TCP or UDP port bound to one tunnel: static (--tcp-listen / --udp-listen) or assigned by the admin API. */
+export interface Listener {
+  protocol: 'tcp' | 'udp';
+  /** The bound address; "0.0.0.0" or "::" = every interface. */
+  host: string;
+  port: number;
+  /** true: assigned at runtime (tcp_port / udp_port); false: from the server's command line. */
+  assigned: boolean;
+  /** TLS-terminating TCP listener (newer servers only). */
+  tls?: boolean;
+}
+
+/** What create and update send for tcp_port / udp_port: a port, or "auto" (the server picks one of its range). */
+export type PortRequest = number | 'auto';
 
 export interface Tunnel {
   id: number;
   domain: string;
   name: string;
   description: string;
+  /** TunnelMode; any other value reads as "http". */
   mode: string;
+  /** Runtime-assigned TCP port; null = none; absent on servers without TCP tunnels. */
+  tcp_port?: number | null;
+  /** Runtime-assigned UDP port, like tcp_port (newer servers only). */
+  udp_port?: number | null;
+  /** Every listener of the tunnel, static and assigned (newer servers only). */
+  listeners?: Listener[];
   enabled: boolean;
   connected: boolean;
   token: string | null;
@@ -43,19 +72,24 @@ export interface NewTunnel {
   domain: string;
   name?: string;
   description?: string;
+  mode?: TunnelMode;
+  tcp_port?: PortRequest;
+  udp_port?: PortRequest;
 }
 
 /** The answer to a create: the token is in it once and never again. */
-export interface CreatedTunnel {
-  domain: string;
+export interface CreatedTunnel extends Omit<Tunnel, 'token'> {
   token: string;
-  name: string;
 }
 
 export interface TunnelUpdate {
   name?: string;
   description?: string;
   enabled?: boolean;
+  mode?: TunnelMode;
+  /** null releases the port (its listener closes). */
+  tcp_port?: PortRequest | null;
+  udp_port?: PortRequest | null;
 }
 
 export interface Availability {

@@ -2,15 +2,23 @@
 // conflicts, filters, pagination, stats), installed in place of globalThis.fetch.
 // Tests drive it through the seed/mutate helpers (addTunnel, connect, addLog, …)
 // and read `calls` to see what the console asked.
-import type { LiveSession, RequestLog, ServerInfo, Stats, StatsBucket, Tunnel } from '../api/types';
+import type { Listener, LiveSession, RequestLog, ServerInfo, Stats, StatsBucket, Tunnel } from '../api/types';
 
 const DOMAIN = /^[a-zA-Z0-9][-a-zA-Z0-9]{0,62}$/;
 const RESERVED = ['admin', 'api', 'www', 'ws', 't', 'metrics'];
 
-interface StoredTunnel extends Omit<Tunnel, 'connected' | 'live' | 'token'> {
+interface StoredTunnel extends Omit<Tunnel, 'connected' | 'live' | 'token' | 'tcp_port' | 'udp_port' | 'listeners'> {
   token: string;
   live: LiveSession | null;
+  tcp_port: number | null;
+  udp_port: number | null;
+  /** --tcp-listen / --udp-listen entries of the server for this tunnel. */
+  staticListeners: Listener[];
 }
+
+type RawProtocol = 'tcp' | 'udp';
+type PortClaim = { port: number | null } | { status: number; text: string };
+const NO_CHANGE = Symbol('no change');
 
 export interface Call {
   method: string;
@@ -31,6 +39,15 @@ export class FakeAdminApi {
   adminKey = 'admin-secret';
   /** When true every keyed endpoint answers 503 like a server whose database is down. */
   databaseDown = false;
+  /** --tcp-ports / --udp-ports of the server: the ranges tcp_port / udp_port are assigned from; null = refused. */
+  portRanges: Record<RawProtocol, [number, number] | null> = { tcp: null, udp: null };
+  /** Where runtime-assigned listeners are bound (the server's --host). */
+  listenHost = '0.0.0.0';
+  /**
+   * false: a server from before udp_port and `listeners` (it reports tcp_port only and ignores udp_port),
+   * like the one the console e2e may run against.
+   */
+  reportsListeners = true;
   /** Wall clock of the fake (ms); tests may pin it. */
   now: () => number = () => Date.now();
   readonly calls: Call[] = [];
@@ -85,7 +102,12 @@ export class FakeAdminApi {
   // ---- seeding and server-side events -------------------------------------------------
 
   /** Creates a tunnel as the server would; returns its token. `ageMinutes` backdates it. */
-  addTunnel(domain: string, fields: Partial<Pick<StoredTunnel, 'name' | 'description' | 'enabled' | 'total_requests'>> & { ageMinutes?: number } = {}): string {
+  addTunnel(
+    domain: string,
+    fields: Partial<Pick<StoredTunnel, 'name' | 'description' | 'enabled' | 'total_requests' | 'mode' | 'tcp_port' | 'udp_port' | 'staticListeners'>> & {
+      ageMinutes?: number;
+    } = {},
+  ): string {
     const created = new Date(this.now() - (fields.ageMinutes ?? 0) * 60_000).toISOString();
     const token = this.newToken();
     this.tunnels.unshift({
@@ -93,7 +115,10 @@ export class FakeAdminApi {
       domain: domain.toLowerCase(),
       name: fields.name ?? domain.toLowerCase(),
       description: fields.description ?? '',
-      mode: 'http',
+      mode: fields.mode ?? 'http',
+      tcp_port: fields.tcp_port ?? null,
+      udp_port: fields.udp_port ?? null,
+      staticListeners: fields.staticListeners ?? [],
       enabled: fields.enabled ?? true,
       token,
       created_at: created,
@@ -120,6 +145,8 @@ export class FakeAdminApi {
       client_version: 'tunely-cpp/0.9.0',
       in_flight: 0,
       requests: 0,
+      tcp_connections: 0,
+      udp_sessions: 0,
       bytes_in: 0,
       bytes_out: 0,
       ...live,
@@ -210,13 +237,27 @@ export class FakeAdminApi {
 
   private create(body: unknown): Response {
     if (!body || typeof body !== 'object') return detail(400, 'Body must be a JSON object');
-    const { domain, name, description } = body as Record<string, unknown>;
+    const { domain, name, description, mode } = body as Record<string, unknown>;
+    if (mode !== undefined && mode !== 'http' && mode !== 'tcp') return detail(400, 'mode must be "http" or "tcp"');
     if (typeof domain !== 'string') return detail(400, 'domain is required');
     if (!DOMAIN.test(domain)) return detail(400, "Invalid domain: use 1-63 letters, digits or '-', starting with a letter or digit");
     if (RESERVED.includes(domain.toLowerCase())) return detail(400, 'Domain is reserved');
     if (name !== undefined && (typeof name !== 'string' || name.length > 100)) return detail(400, 'name must be at most 100 characters');
     if (this.find(domain)) return detail(409, 'Domain already exists');
-    const token = this.addTunnel(domain, { name: (name as string | undefined) || undefined, description: (description as string | undefined) ?? '' });
+    const ports: Record<RawProtocol, number | null> = { tcp: null, udp: null };
+    for (const protocol of this.portProtocols()) {
+      const claim = this.claimPort(protocol, null, (body as Record<string, unknown>)[`${protocol}_port`]);
+      if (claim === NO_CHANGE) continue;
+      if ('status' in claim) return detail(claim.status, claim.text);
+      ports[protocol] = claim.port;
+    }
+    const token = this.addTunnel(domain, {
+      name: (name as string | undefined) || undefined,
+      description: (description as string | undefined) ?? '',
+      mode: (mode as string | undefined) ?? 'http',
+      tcp_port: ports.tcp,
+      udp_port: ports.udp,
+    });
     const t = this.find(domain)!;
     return json(200, { ...this.view(t), token });
   }
@@ -231,11 +272,22 @@ export class FakeAdminApi {
 
   private update(t: StoredTunnel, body: unknown): Response {
     if (!body || typeof body !== 'object') return detail(400, 'Body must be a JSON object');
-    const { name, description, enabled } = body as Record<string, unknown>;
+    const { name, description, enabled, mode } = body as Record<string, unknown>;
+    if (mode !== undefined && mode !== 'http' && mode !== 'tcp') return detail(400, 'mode must be "http" or "tcp"');
     if (name !== undefined && typeof name !== 'string') return detail(400, 'name and description must be strings');
     if (description !== undefined && typeof description !== 'string') return detail(400, 'name and description must be strings');
     if (enabled !== undefined && typeof enabled !== 'boolean') return detail(400, 'enabled must be a boolean');
     if (typeof name === 'string' && name.length > 100) return detail(400, 'name must be at most 100 characters');
+    const ports: Partial<Record<RawProtocol, number | null>> = {};
+    for (const protocol of this.portProtocols()) {
+      const claim = this.claimPort(protocol, t, (body as Record<string, unknown>)[`${protocol}_port`]);
+      if (claim === NO_CHANGE) continue;
+      if ('status' in claim) return detail(claim.status, claim.text);
+      ports[protocol] = claim.port;
+    }
+    if (ports.tcp !== undefined) t.tcp_port = ports.tcp;
+    if (ports.udp !== undefined) t.udp_port = ports.udp;
+    if (typeof mode === 'string') t.mode = mode;
     if (typeof name === 'string') t.name = name;
     if (typeof description === 'string') t.description = description;
     if (typeof enabled === 'boolean') {
@@ -313,15 +365,51 @@ export class FakeAdminApi {
 
   // ---- helpers ------------------------------------------------------------------------
 
+  private portProtocols(): RawProtocol[] {
+    return this.reportsListeners ? ['tcp', 'udp'] : ['tcp'];
+  }
+
+  /** tcp_port / udp_port of a create (`t` null) or an update, with the server's checks and texts. */
+  private claimPort(protocol: RawProtocol, t: StoredTunnel | null, value: unknown): PortClaim | typeof NO_CHANGE {
+    if (value === undefined) return NO_CHANGE;
+    if (value === null) return { port: null };
+    const key = `${protocol}_port` as const;
+    const valid = value === 'auto' || (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535);
+    if (!valid) return { status: 400, text: `${key} must be a port number (1-65535), "auto" or null` };
+    const range = this.portRanges[protocol];
+    const upper = protocol.toUpperCase();
+    if (!range) return { status: 400, text: `${upper} ports are not assignable on this server (start it with --${protocol}-ports LOW-HIGH)` };
+    const [low, high] = range;
+    const current = t?.[key] ?? null;
+    const taken = new Set(this.tunnels.filter((x) => x !== t).map((x) => x[key]));
+    if (value === 'auto') {
+      if (current !== null) return { port: current };
+      for (let p = low; p <= high; p++) if (!taken.has(p)) return { port: p };
+      return { status: 503, text: `no free port left in the range ${low}-${high}` };
+    }
+    const port = value as number;
+    if (port < low || port > high) return { status: 400, text: `port ${port} is outside the assignable range ${low}-${high}` };
+    if (taken.has(port)) return { status: 409, text: `port ${port} is already assigned` };
+    return { port };
+  }
+
+  private listenersOf(t: StoredTunnel): Listener[] {
+    const assigned = (protocol: RawProtocol, port: number | null): Listener[] =>
+      port === null ? [] : [{ protocol, host: this.listenHost, port, assigned: true }];
+    return [...t.staticListeners, ...assigned('tcp', t.tcp_port), ...assigned('udp', t.udp_port)];
+  }
+
   private find(domain: string): StoredTunnel | undefined {
     const d = domain.toLowerCase();
     return this.tunnels.find((t) => t.domain === d);
   }
 
   private view(t: StoredTunnel): Tunnel {
-    const { token: _token, ...rest } = t;
+    const { token: _token, staticListeners: _static, udp_port, ...rest } = t;
     void _token;
-    return { ...rest, token: null, connected: t.live !== null, live: t.live ? { ...t.live } : null };
+    void _static;
+    const shown: Tunnel = { ...rest, token: null, connected: t.live !== null, live: t.live ? { ...t.live } : null };
+    return this.reportsListeners ? { ...shown, udp_port, listeners: this.listenersOf(t) } : shown;
   }
 
   private sortTunnels(): void {

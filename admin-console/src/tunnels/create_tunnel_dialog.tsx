@@ -1,13 +1,18 @@
 // "New tunnel": validates like the server, asks for availability while typing,
 // then shows the token once. `onCreated` runs as soon as the server said yes.
+// A tcp tunnel may ask for its TCP / UDP ports; an empty port field is not sent.
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api/api_error';
-import type { CreatedTunnel } from '../api/types';
+import { refusalText } from '../api/api_error';
+import type { CreatedTunnel, NewTunnel } from '../api/types';
 import { useApi } from '../auth/auth_context';
 import { Dialog } from '../shared/dialog';
 import { DialogActions, DialogError, DoneDialog } from '../shared/dialog_parts';
+import { useServerInfo } from '../shared/use_server_info';
+import { TunnelAddresses } from './address_list';
 import { domainProblem, NAME_MAX, nameProblem } from './domain_rule';
+import { portForCreate } from './port_field';
 import { TokenReveal } from './token_reveal';
+import { TransportFields, transportProblem, type ShownPorts, type TransportValue } from './transport_fields';
 import { useAvailability, type Availability } from './use_availability';
 
 const AVAILABILITY_TEXT: Record<Availability, string> = {
@@ -25,30 +30,43 @@ export function CreateTunnelDialog({ onClose, onCreated }: { onClose: () => void
   const [domain, setDomain] = useState('');
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  const [transport, setTransport] = useState<TransportValue>({ mode: 'http', tcp: '', udp: '' });
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedTunnel | null>(null);
   const availability = useAvailability(domain);
+  const { info } = useServerInfo();
 
   const domainError = domainProblem(domain);
   const nameError = nameProblem(name);
+  const shownPorts: ShownPorts = { tcp: transport.mode === 'tcp', udp: transport.mode === 'tcp' };
+  const portError = transportProblem(transport, shownPorts);
   const showDomainError = touched || domain.length > 0;
   const blockedByServer = availability === 'taken' || availability === 'reserved' || availability === 'invalid';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
-    if (domainError || nameError) return;
+    if (domainError || nameError || portError) return;
     setBusy(true);
     setServerError(null);
     try {
-      const input = { domain, ...(name.trim() ? { name: name.trim() } : {}), ...(description ? { description } : {}) };
+      const input: NewTunnel = { domain };
+      if (name.trim()) input.name = name.trim();
+      if (description) input.description = description;
+      if (transport.mode === 'tcp') {
+        input.mode = 'tcp';
+        const tcp = portForCreate(transport.tcp);
+        const udp = portForCreate(transport.udp);
+        if (tcp !== undefined) input.tcp_port = tcp;
+        if (udp !== undefined) input.udp_port = udp;
+      }
       const result = await api.createTunnel(input);
       setCreated(result);
       onCreated();
     } catch (err) {
-      setServerError(err instanceof ApiError ? err.detail : String(err));
+      setServerError(refusalText(err));
     } finally {
       setBusy(false);
     }
@@ -58,6 +76,10 @@ export function CreateTunnelDialog({ onClose, onCreated }: { onClose: () => void
     return (
       <DoneDialog title={`Tunnel ${created.domain} created`} onClose={onClose}>
         <TokenReveal domain={created.domain} token={created.token} />
+        <p className="label">Public address</p>
+        <div data-testid="created-addresses">
+          <TunnelAddresses tunnel={created} pathPattern={info?.path_pattern} />
+        </div>
       </DoneDialog>
     );
   }
@@ -108,9 +130,19 @@ export function CreateTunnelDialog({ onClose, onCreated }: { onClose: () => void
         <label htmlFor="new-description">Description (optional)</label>
         <textarea id="new-description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />
 
+        <TransportFields
+          idPrefix="new"
+          value={transport}
+          onChange={(v) => {
+            setTransport(v);
+            setServerError(null);
+          }}
+          shown={shownPorts}
+        />
+
         <DialogError message={serverError} />
         <DialogActions onCancel={onClose} busy={busy} label="Create tunnel" busyLabel="Creating…"
-          disabled={(showDomainError && !!domainError) || !!nameError} />
+          disabled={(showDomainError && !!domainError) || !!nameError || !!portError} />
       </form>
     </Dialog>
   );

@@ -1,28 +1,52 @@
 import { useState, type FormEvent } from 'react';
-import { errorText } from '../api/api_error';
-import type { Tunnel } from '../api/types';
+import { refusalText } from '../api/api_error';
+import type { Tunnel, TunnelUpdate } from '../api/types';
 import { useApi } from '../auth/auth_context';
 import { Dialog } from '../shared/dialog';
 import { DialogActions, DialogError } from '../shared/dialog_parts';
 import { nameProblem } from './domain_rule';
+import { portForUpdate, portText } from './port_field';
+import { TransportFields, transportProblem, type ShownPorts, type TransportValue } from './transport_fields';
+import { tunnelMode } from './tunnel_transport';
 
-/** Edits name, description and enabled; sends only what changed. */
+/**
+ * A port field exists where the server reports that port (one without UDP tunnels sends no udp_port),
+ * for a tcp tunnel or one that has the port (so that it can be released).
+ */
+function shownPorts(tunnel: Tunnel, mode: TransportValue['mode']): ShownPorts {
+  const shown = (current: number | null | undefined) => current !== undefined && (mode === 'tcp' || current !== null);
+  return { tcp: shown(tunnel.tcp_port), udp: shown(tunnel.udp_port) };
+}
+
+/** Edits name, description, enabled, mode and ports; sends only what changed. */
 export function EditTunnelDialog({ tunnel, onClose, onSaved }: { tunnel: Tunnel; onClose: () => void; onSaved: () => void }) {
   const api = useApi();
   const [name, setName] = useState(tunnel.name);
   const [description, setDescription] = useState(tunnel.description);
   const [enabled, setEnabled] = useState(tunnel.enabled);
+  const [transport, setTransport] = useState<TransportValue>({
+    mode: tunnelMode(tunnel),
+    tcp: portText(tunnel.tcp_port),
+    udp: portText(tunnel.udp_port),
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const nameError = nameProblem(name);
+  const shown = shownPorts(tunnel, transport.mode);
+  const portError = transportProblem(transport, shown);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (nameError) return;
-    const update: { name?: string; description?: string; enabled?: boolean } = {};
+    if (nameError || portError) return;
+    const update: TunnelUpdate = {};
     if (name !== tunnel.name) update.name = name;
     if (description !== tunnel.description) update.description = description;
     if (enabled !== tunnel.enabled) update.enabled = enabled;
+    if (transport.mode !== tunnelMode(tunnel)) update.mode = transport.mode;
+    const tcp = shown.tcp ? portForUpdate(transport.tcp, tunnel.tcp_port) : undefined;
+    const udp = shown.udp ? portForUpdate(transport.udp, tunnel.udp_port) : undefined;
+    if (tcp !== undefined) update.tcp_port = tcp;
+    if (udp !== undefined) update.udp_port = udp;
     if (Object.keys(update).length === 0) {
       onClose();
       return;
@@ -34,7 +58,7 @@ export function EditTunnelDialog({ tunnel, onClose, onSaved }: { tunnel: Tunnel;
       onSaved();
       onClose();
     } catch (err) {
-      setError(errorText(err));
+      setError(refusalText(err));
       setBusy(false);
     }
   }
@@ -53,8 +77,15 @@ export function EditTunnelDialog({ tunnel, onClose, onSaved }: { tunnel: Tunnel;
         {!enabled && tunnel.enabled && tunnel.connected && (
           <p className="notice warn">Disabling closes the connected client&apos;s session at once.</p>
         )}
+        <TransportFields
+          idPrefix="edit"
+          value={transport}
+          onChange={setTransport}
+          shown={shown}
+          portNote="Emptying a port closes its listener; connections already accepted go on."
+        />
         <DialogError message={error} />
-        <DialogActions onCancel={onClose} busy={busy} label="Save" busyLabel="Saving…" disabled={!!nameError} />
+        <DialogActions onCancel={onClose} busy={busy} label="Save" busyLabel="Saving…" disabled={!!nameError || !!portError} />
       </form>
     </Dialog>
   );

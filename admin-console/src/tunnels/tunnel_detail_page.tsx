@@ -10,8 +10,10 @@ import { ErrorNotice } from '../shared/error_notice';
 import { formatBytes, formatCount, formatDateTime, formatRelative } from '../shared/format';
 import { usePolling } from '../shared/use_polling';
 import { useServerInfo } from '../shared/use_server_info';
+import { AddressList, currentPage } from './address_list';
 import { StatusBadge } from './status_badge';
 import { TunnelActionButtons, useTunnelActions } from './tunnel_actions';
+import { ingressPath as ingressPathOf, listenerAddress, tunnelListeners, tunnelMode } from './tunnel_transport';
 
 const RECENT = 20;
 
@@ -42,7 +44,7 @@ export function TunnelDetailPage() {
     );
   }
 
-  const ingressPath = (info?.path_pattern ?? '/t/{subdomain}/').replace('{subdomain}', domain);
+  const ingressPath = ingressPathOf(domain, info?.path_pattern);
   const ingressHost = info?.domain_pattern?.replace('{subdomain}', domain);
 
   return (
@@ -70,10 +72,20 @@ export function TunnelDetailPage() {
               <dd>{t.description || '—'}</dd>
               <dt>Enabled</dt>
               <dd>{t.enabled ? 'yes' : 'no'}</dd>
+              <dt>Mode</dt>
+              <dd>{tunnelMode(t)}</dd>
               <dt>Ingress</dt>
-              <dd className="mono">
-                <div>{ingressPath}</div>
-                {ingressHost && <div>{ingressHost}</div>}
+              {tunnelMode(t) === 'http' ? (
+                <dd className="mono">
+                  <div>{ingressPath}</div>
+                  {ingressHost && <div>{ingressHost}</div>}
+                </dd>
+              ) : (
+                <dd className="muted">none: HTTP requests are answered 410 in tcp mode</dd>
+              )}
+              <dt>TCP / UDP</dt>
+              <dd data-testid="listeners">
+                <AddressList addresses={tunnelListeners(t).map((l) => listenerAddress(l, currentPage().hostname))} />
               </dd>
               <dt>Created</dt>
               <dd>{formatDateTime(t.created_at)}</dd>
@@ -107,6 +119,18 @@ export function TunnelDetailPage() {
                 <dd>{t.live.in_flight}</dd>
                 <dt>Requests (this session)</dt>
                 <dd>{formatCount(t.live.requests)}</dd>
+                {t.live.tcp_connections !== undefined && (
+                  <>
+                    <dt>TCP connections</dt>
+                    <dd>{formatCount(t.live.tcp_connections)}</dd>
+                  </>
+                )}
+                {t.live.udp_sessions !== undefined && (
+                  <>
+                    <dt>UDP sessions</dt>
+                    <dd>{formatCount(t.live.udp_sessions)}</dd>
+                  </>
+                )}
                 <dt>Bytes in / out</dt>
                 <dd>
                   {formatBytes(t.live.bytes_in)} / {formatBytes(t.live.bytes_out)}

@@ -1,9 +1,12 @@
 import { Link } from 'react-router';
 import type { Tunnel } from '../api/types';
 import { formatCount, formatDateTime, formatRelative } from '../shared/format';
+import { TunnelAddresses } from './address_list';
+import { LiveRawCounts } from './live_raw_counts';
 import { StatusBadge } from './status_badge';
 import { TunnelActionButtons, type TunnelAction } from './tunnel_actions';
 import type { SortDir, SortKey } from './tunnel_list';
+import { tunnelMode } from './tunnel_transport';
 
 interface Column {
   label: string;
@@ -13,6 +16,8 @@ interface Column {
 const COLUMNS: Column[] = [
   { label: 'Domain', sort: 'domain' },
   { label: 'Name', sort: 'name' },
+  { label: 'Mode' },
+  { label: 'Public address' },
   { label: 'Status', sort: 'status' },
   { label: 'Connected since', sort: 'connected_since' },
   { label: 'Client address' },
@@ -29,10 +34,12 @@ interface Props {
   sortDir: SortDir;
   onSort: (key: SortKey) => void;
   onAction: (action: TunnelAction, tunnel: Tunnel) => void;
+  /** The server's ingress path pattern (GET /api/info); the default until it answers. */
+  pathPattern?: string;
 }
 
 /** On narrow screens CSS turns rows into cards; each cell names its column in data-label. */
-export function TunnelTable({ tunnels, sortKey, sortDir, onSort, onAction }: Props) {
+export function TunnelTable({ tunnels, sortKey, sortDir, onSort, onAction, pathPattern }: Props) {
   return (
     <table className="table tunnels-table">
       <thead>
@@ -69,8 +76,13 @@ export function TunnelTable({ tunnels, sortKey, sortDir, onSort, onAction }: Pro
               </Link>
             </td>
             <td data-label="Name">{t.name}</td>
+            <td data-label="Mode">{tunnelMode(t)}</td>
+            <td data-label="Public address" data-testid={`addresses-${t.domain}`}>
+              <TunnelAddresses tunnel={t} pathPattern={pathPattern} />
+            </td>
             <td data-label="Status">
               <StatusBadge tunnel={t} />
+              <LiveRawCounts tunnel={t} />
             </td>
             <td data-label="Connected since" title={formatDateTime(t.live?.connected_since)}>
               {t.live ? formatRelative(t.live.connected_since) : '—'}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApi } from '../auth/auth_context';
 import { ErrorNotice } from '../shared/error_notice';
 import { usePolling } from '../shared/use_polling';
+import { useServerInfo } from '../shared/use_server_info';
 import { CreateTunnelDialog } from './create_tunnel_dialog';
 import { useTunnelActions } from './tunnel_actions';
 import { searchTunnels, sortTunnels, type SortDir, type SortKey } from './tunnel_list';
@@ -11,6 +12,7 @@ import { tunnelStatus } from './tunnel_status';
 export function TunnelsPage() {
   const api = useApi();
   const tunnels = usePolling((signal) => api.listTunnels(signal), 'tunnels');
+  const { info } = useServerInfo();
   const [query, setQuery] = useState('');
   const [sortKey, setSortKey] = useState<SortKey>('created_at');
   const [sortDir, setSortDir] = useState<SortDir>('desc');
@@ -60,7 +62,8 @@ export function TunnelsPage() {
         <p className="muted">No tunnel matches “{query}”.</p>
       ) : (
         <div className="table-wrap">
-          <TunnelTable tunnels={shown} sortKey={sortKey} sortDir={sortDir} onSort={sortBy} onAction={actions.open} />
+          <TunnelTable tunnels={shown} sortKey={sortKey} sortDir={sortDir} onSort={sortBy} onAction={actions.open}
+            pathPattern={info?.path_pattern} />
         </div>
       )}
       {creating && <CreateTunnelDialog onClose={() => setCreating(false)} onCreated={tunnels.refresh} />}
