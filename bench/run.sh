@@ -297,20 +297,32 @@ for c in "$CONNS" 1; do
   done
 done
 
-echo "Large transfers through TCP tunnels: ${LARGE_MIB} MiB"
-declare -A TCP_DOWN TCP_UP
+echo "Large transfers through TCP tunnels: ${LARGE_MIB} MiB, median of ${TRANSFERS:=3} each (interleaved)"
+# One transfer is a fraction of a second: a single sample moves with whatever else the machine does at that moment,
+# so each path makes TRANSFERS downloads and uploads, alternating between the paths, and the median counts.
+declare -A TCP_DOWN TCP_UP TCP_DOWN_ALL TCP_UP_ALL
+for _ in $(seq "$TRANSFERS"); do
+  for n in tunely rathole; do
+    [ -n "${TCP_PORT[$n]:-}" ] || continue
+    read -r speed size < <(curl -s -o /dev/null -w '%{speed_download} %{size_download}\n' "http://127.0.0.1:${TCP_PORT[$n]}/large.bin" || true) || true
+    if [ "${size:-0}" = $((LARGE_MIB * 1024 * 1024)) ]; then TCP_DOWN_ALL[$n]+="$speed "; else echo "  $n download: got ${size:-0} bytes" >&2; fi
+    read -r speed code < <(curl -s -o /dev/null -w '%{speed_upload} %{http_code}\n' -X POST -H 'Content-Type: application/octet-stream' \
+      --data-binary "@$WORK/upload.bin" "http://127.0.0.1:${TCP_PORT[$n]}/upload" || true) || true
+    if [ "${code:-0}" = 200 ]; then TCP_UP_ALL[$n]+="$speed "; else echo "  $n upload: HTTP status ${code:-none}" >&2; fi
+  done
+done
+# Median of the successful transfers (none: empty, the row says failed); the spread is printed beside it.
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END {if (NR) print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+spread() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END {if (NR) printf "%.2f-%.2f", v[1]*8/1e9, v[NR]*8/1e9}'; }
 for n in tunely rathole; do
-  [ -n "${TCP_PORT[$n]:-}" ] || continue
-  read -r speed size < <(curl -s -o /dev/null -w '%{speed_download} %{size_download}\n' "http://127.0.0.1:${TCP_PORT[$n]}/large.bin" || true) || true
-  if [ "${size:-0}" = $((LARGE_MIB * 1024 * 1024)) ]; then TCP_DOWN[$n]=$speed; else echo "  $n download: got ${size:-0} bytes" >&2; fi
-  read -r speed code < <(curl -s -o /dev/null -w '%{speed_upload} %{http_code}\n' -X POST -H 'Content-Type: application/octet-stream' \
-    --data-binary "@$WORK/upload.bin" "http://127.0.0.1:${TCP_PORT[$n]}/upload" || true) || true
-  if [ "${code:-0}" = 200 ]; then TCP_UP[$n]=$speed; else echo "  $n upload: HTTP status ${code:-none}" >&2; fi
+  TCP_DOWN[$n]=$(median "${TCP_DOWN_ALL[$n]:-}"); TCP_UP[$n]=$(median "${TCP_UP_ALL[$n]:-}")
 done
 gbit_or() { if [ -z "${TCP_PORT[$1]:-}" ]; then echo skipped; elif [ -n "$2" ]; then echo "$(gbit "$2") Gbit/s"; else echo failed; fi; }
 for dir in download upload; do
-  if [ $dir = download ]; then t=${TCP_DOWN[tunely]:-} r=${TCP_DOWN[rathole]:-}; else t=${TCP_UP[tunely]:-} r=${TCP_UP[rathole]:-}; fi
-  printf '%-10s Tunely %-14s rathole %-14s ratio %s\n' "$dir" "$(gbit_or tunely "$t")" "$(gbit_or rathole "$r")" "$(ratio "$t" "$r")"
+  if [ $dir = download ]; then t=${TCP_DOWN[tunely]:-} r=${TCP_DOWN[rathole]:-} ts=$(spread "${TCP_DOWN_ALL[tunely]:-}") rs=$(spread "${TCP_DOWN_ALL[rathole]:-}")
+  else t=${TCP_UP[tunely]:-} r=${TCP_UP[rathole]:-} ts=$(spread "${TCP_UP_ALL[tunely]:-}") rs=$(spread "${TCP_UP_ALL[rathole]:-}"); fi
+  printf '%-10s Tunely %-14s rathole %-14s ratio %s   (range Gbit/s: Tunely %s, rathole %s)\n' "$dir" "$(gbit_or tunely "$t")" \
+    "$(gbit_or rathole "$r")" "$(ratio "$t" "$r")" "${ts:--}" "${rs:--}"
 done
 
 echo "Peak RSS (VmHWM, MiB) of the TCP tunnels, after the transfers (RSS once connected in brackets)"

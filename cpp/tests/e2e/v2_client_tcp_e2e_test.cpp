@@ -1,8 +1,6 @@
 // Raw TCP streams (spec/PROTOCOL.md §2.15, capability tunely/2+tcp): our `tunely connect` against a
-// hand-made protocol-2 server that speaks frames with the codec, and targets that are plain sockets on
-// loopback. The fake server keeps the rules a real one must: it sends DATA only within the credit the
-// client granted, grants credit back (or, when told, does not), and flags every frame the client sends
-// against the rules (beyond its credit, DATA before RESPONSE or after END_STREAM, a second RESPONSE).
+// hand-made protocol-2 server (tests/support/fake_v2_server.hpp: it keeps the rules a real server must and
+// flags every frame the client sends against them), and targets that are plain sockets on loopback.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -28,6 +26,7 @@
 #include "tunely/client/tunnel_client.hpp"
 #include "tunely/protocol/limits.hpp"
 #include "tunely/protocol/v2_codec.hpp"
+#include "fake_v2_server.hpp"
 #include "tunely_stack.hpp"
 
 namespace tunely::test {
@@ -183,288 +182,6 @@ bool write_all(int fd, std::string_view bytes) {
     return true;
 }
 
-// ------------------------------------------------------------------ a hand-made protocol-2 server
-
-// What the fake server saw of one stream.
-struct stream_state {
-    std::optional<unsigned> status;  // the client's RESPONSE
-    header_list response_headers;
-    bool response_end_stream = false;
-    std::string received;       // the client's DATA bytes
-    bool ended = false;         // the client's direction ended (END_STREAM)
-    std::optional<v2::reset> reset;  // the client reset it
-    std::int64_t send_credit = protocol::v2_initial_window;     // what we may still send
-    std::int64_t receive_credit = protocol::v2_initial_window;  // what the client may still send
-    std::size_t unacknowledged = 0;                             // received, not yet granted back
-};
-
-class fake_v2_server {
-public:
-    fake_v2_server() : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}), ws_(ioc_) {}
-
-    ~fake_v2_server() {
-        work_.reset();
-        ioc_.stop();
-        if (thread_.joinable()) thread_.join();
-    }
-
-    std::string ws_url() const {
-        return "ws://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/ws/tunnel";
-    }
-
-    // Accepts the client, answers its `auth` (echoing tunely/2+tcp when `offer_tcp`) and starts reading
-    // its frames on the server's thread. Returns the auth message.
-    json::object accept(bool offer_tcp = true) {
-        run([&](auto done) { acceptor_.async_accept(beast::get_lowest_layer(ws_).socket(), done); });
-        run([&](auto done) { ws_.async_accept(done); });
-        ws_.read_message_max(protocol::v2_max_frame_size);
-        beast::flat_buffer buffer;
-        run([&](auto done) { ws_.async_read(buffer, done); });
-        auto auth = json::parse(beast::buffers_to_string(buffer.data())).as_object();
-        json::array caps{protocol::capability_v2};
-        if (offer_tcp) caps.push_back(protocol::capability_tcp);
-        auto ok = json::serialize(json::object{{"type", "auth_ok"}, {"domain", "raw"}, {"tunnel_id", "7"},
-                                               {"server_version", "test"}, {"capabilities", caps}});
-        ws_.text(true);
-        run([&](auto done) { ws_.async_write(asio::buffer(ok), done); });
-        ioc_.restart();
-        work_.emplace(ioc_.get_executor());
-        read_next();
-        thread_ = std::thread([this] { ioc_.run(); });
-        return auth;
-    }
-
-    // Sends frames in this order, back to back.
-    void send(std::vector<std::string> frames) {
-        asio::post(ioc_, [this, frames = std::move(frames)]() mutable {
-            for (auto& f : frames) out_.push_back(std::move(f));
-            if (!writing_) write_next();
-        });
-    }
-    void send(const v2::frame& f) { send(std::vector<std::string>{v2::encode(f)}); }
-
-    // A raw OPEN of kind `method`; `then`: frames sent right behind it. Returns the stream id.
-    v2::stream_id open_raw(const std::string& method = v2::method_tcp, header_list headers = {},
-                           std::uint32_t timeout_ms = 0, std::vector<std::string> then = {}) {
-        v2::stream_id id;
-        {
-            std::lock_guard l(mutex_);
-            id = next_id_;
-            next_id_ += 2;
-            streams_[id];
-        }
-        v2::open o;
-        o.id = id;
-        o.raw = true;
-        o.timeout_ms = timeout_ms;
-        o.method = method;
-        o.target = "/";
-        o.headers = std::move(headers);
-        std::vector<std::string> frames{v2::encode(o)};
-        for (auto& f : then) frames.push_back(std::move(f));
-        send(std::move(frames));
-        return id;
-    }
-
-    // Sends `bytes` as DATA on `id` (END_STREAM on the last when `last`), never beyond the credit the
-    // client granted: waits for its WINDOW frames. False when the stream was reset or the session ended.
-    bool send_data(v2::stream_id id, std::string_view bytes, bool last) {
-        do {
-            std::size_t n;
-            {
-                std::unique_lock l(mutex_);
-                auto& s = streams_[id];
-                if (!changed_.wait_for(l, 20s, [&] { return s.send_credit > 0 || bytes.empty() || s.reset || closed_; })) {
-                    ADD_FAILURE() << "fake server: no credit from the client for 20 s";
-                    return false;
-                }
-                if (s.reset || closed_) return false;
-                n = std::min({bytes.size(), protocol::v2_max_data_payload, static_cast<std::size_t>(s.send_credit)});
-                s.send_credit -= static_cast<std::int64_t>(n);
-            }
-            send(std::vector<std::string>{v2::encode_data(id, bytes.substr(0, n), last && n == bytes.size())});
-            bytes.remove_prefix(n);
-        } while (!bytes.empty());
-        return true;
-    }
-
-    // Whether we grant the client credit back as its DATA arrives (on: at half a window, as ours does).
-    // Turning it on grants what was held back.
-    void auto_window(bool on) {
-        asio::post(ioc_, [this, on] {
-            std::lock_guard l(mutex_);
-            auto_window_ = on;
-            if (!on) return;
-            for (auto& [id, s] : streams_) grant(id, s, true);
-        });
-    }
-
-    // Waits until `pred` holds for stream `id`; returns its state then (or at the timeout).
-    stream_state wait(v2::stream_id id, const std::function<bool(const stream_state&)>& pred,
-                      std::chrono::milliseconds timeout = 20s) {
-        std::unique_lock l(mutex_);
-        changed_.wait_for(l, timeout, [&] { return pred(streams_[id]) || closed_; });
-        return streams_[id];
-    }
-    stream_state state(v2::stream_id id) {
-        std::lock_guard l(mutex_);
-        return streams_[id];
-    }
-    stream_state wait_reset(v2::stream_id id) {
-        return wait(id, [](const stream_state& s) { return s.reset.has_value(); });
-    }
-    // Frames the client sent against the rules.
-    std::vector<std::string> violations() {
-        std::lock_guard l(mutex_);
-        return violations_;
-    }
-
-private:
-    template <class Start>
-    void run(Start start) {
-        boost::system::error_code result;
-        bool finished = false;
-        start([&](boost::system::error_code ec, auto&&...) {
-            result = ec;
-            finished = true;
-        });
-        ioc_.restart();
-        ioc_.run_for(15s);
-        if (!finished) throw std::runtime_error("fake server: timed out");
-        if (result) throw std::runtime_error("fake server: " + result.message());
-    }
-
-    void write_next() {
-        writing_ = true;
-        ws_.binary(true);
-        ws_.async_write(asio::buffer(out_.front()), [this](boost::system::error_code ec, std::size_t) {
-            out_.pop_front();
-            if (ec || out_.empty()) {
-                writing_ = false;
-                if (ec) out_.clear();
-                return;
-            }
-            write_next();
-        });
-    }
-
-    void read_next() {
-        ws_.async_read(in_, [this](boost::system::error_code ec, std::size_t) {
-            if (ec) {
-                std::lock_guard l(mutex_);
-                closed_ = true;
-                changed_.notify_all();
-                return;
-            }
-            auto bytes = beast::buffers_to_string(in_.data());
-            in_.consume(in_.size());
-            on_frame(bytes);
-            read_next();
-        });
-    }
-
-    // On the server's thread, under the lock.
-    void grant(v2::stream_id id, stream_state& s, bool any) {
-        if (s.ended || s.reset || s.unacknowledged == 0) return;
-        if (!any && s.unacknowledged < protocol::v2_initial_window / 2) return;
-        auto n = static_cast<std::uint32_t>(s.unacknowledged);
-        s.receive_credit += n;
-        s.unacknowledged = 0;
-        out_.push_back(v2::encode(v2::window{id, n}));
-        if (!writing_) write_next();
-    }
-
-    void violation(std::string what) { violations_.push_back(std::move(what)); }
-
-    void on_frame(const std::string& bytes) {
-        auto f = v2::decode(bytes);
-        std::lock_guard l(mutex_);
-        changed_.notify_all();
-        if (!f) return violation("undecodable frame: " + f.error().message());
-        if (auto* p = std::get_if<v2::ping>(&*f)) {
-            out_.push_back(v2::encode(v2::pong{p->opaque}));
-            if (!writing_) write_next();
-            return;
-        }
-        if (auto* r = std::get_if<v2::response>(&*f)) {
-            auto it = streams_.find(r->id);
-            if (it == streams_.end()) return violation("RESPONSE for a stream never opened");
-            auto& s = it->second;
-            if (s.status) return violation("second RESPONSE on stream " + std::to_string(r->id));
-            s.status = r->status;
-            s.response_headers = r->headers;
-            s.response_end_stream = r->end_stream;
-            s.received += r->body;
-            s.receive_credit -= static_cast<std::int64_t>(r->body.size());
-            if (r->end_stream) s.ended = true;
-            return;
-        }
-        if (auto* d = std::get_if<v2::data>(&*f)) {
-            auto it = streams_.find(d->id);
-            if (it == streams_.end()) return violation("DATA for a stream never opened");
-            auto& s = it->second;
-            if (!s.status) return violation("DATA before RESPONSE on stream " + std::to_string(d->id));
-            if (s.ended) return violation("DATA after END_STREAM on stream " + std::to_string(d->id));
-            if (s.reset) return violation("DATA after RESET on stream " + std::to_string(d->id));
-            const auto n = static_cast<std::int64_t>(d->bytes.size());
-            if (n > s.receive_credit) return violation("DATA beyond the credit on stream " + std::to_string(d->id));
-            s.receive_credit -= n;
-            s.received += d->bytes;
-            s.unacknowledged += d->bytes.size();
-            if (d->end_stream) s.ended = true;
-            if (auto_window_) grant(d->id, s, false);
-            return;
-        }
-        if (auto* w = std::get_if<v2::window>(&*f)) {
-            auto it = streams_.find(w->id);
-            if (it != streams_.end()) it->second.send_credit += w->increment;
-            return;
-        }
-        if (auto* r = std::get_if<v2::reset>(&*f)) {
-            auto it = streams_.find(r->id);
-            if (it == streams_.end()) return violation("RESET for a stream never opened");
-            if (it->second.reset) return violation("second RESET on stream " + std::to_string(r->id));
-            it->second.reset = *r;
-            return;
-        }
-    }
-
-    asio::io_context ioc_;
-    asio::ip::tcp::acceptor acceptor_;
-    beast::websocket::stream<beast::tcp_stream> ws_;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-    std::thread thread_;
-    // The server's thread only:
-    std::deque<std::string> out_;
-    bool writing_ = false;
-    beast::flat_buffer in_;
-    // Shared with the test's thread:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::map<v2::stream_id, stream_state> streams_;
-    std::vector<std::string> violations_;
-    v2::stream_id next_id_ = 1;
-    bool auto_window_ = true;
-    bool closed_ = false;
-};
-
-std::unique_ptr<child_process> connect_to(const fake_v2_server& server, const std::string& target_url,
-                                          std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"connect", "--server", server.ws_url(), "--token", "tun_" + std::string(43, 'A'),
-                                  "--target", target_url, "--reconnect", "0.2", "--log-level", "debug"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<child_process>(tunely_binary(), args);
-}
-
-bool has_capability(const json::object& auth, std::string_view name) {
-    if (!auth.contains("capabilities")) return false;
-    const auto& caps = auth.at("capabilities").as_array();
-    return std::any_of(caps.begin(), caps.end(), [&](const json::value& c) { return c.as_string() == name; });
-}
-
-// The client answered the OPEN: RESPONSE or RESET.
-bool answered(const stream_state& s) { return s.status.has_value() || s.reset.has_value(); }
-
 // ------------------------------------------------------------------ tests
 
 TEST(v2_client_tcp, offers_the_capability_and_relays_megabytes_both_ways_within_the_windows) {
@@ -473,13 +190,13 @@ TEST(v2_client_tcp, offers_the_capability_and_relays_megabytes_both_ways_within_
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());  // no --tcp-target: the target URL's host and port
     json::object auth;
-    ASSERT_NO_THROW(auth = server.accept());
+    ASSERT_NO_THROW(auth = server.accept({protocol::capability_tcp}));
     EXPECT_TRUE(has_capability(auth, protocol::capability_v2)) << json::serialize(auth);
     EXPECT_TRUE(has_capability(auth, protocol::capability_tcp)) << json::serialize(auth);
     EXPECT_TRUE(has_capability(auth, protocol::capability_v1_tcp)) << "for 1.1 sessions: " << json::serialize(auth);
 
     server.auto_window(false);  // first: no credit back, the client must stop at one window
-    const auto id = server.open_raw();
+    const auto id = server.open_raw(v2::method_tcp);
     auto conn = target->accept_within(10s);
     ASSERT_TRUE(conn) << client->output();
     auto head = server.wait(id, answered);
@@ -497,13 +214,13 @@ TEST(v2_client_tcp, offers_the_capability_and_relays_megabytes_both_ways_within_
     });
     socket_thread target_reader(conn.get(), [&] { target_end = read_all(conn.get(), target_got, 60s); });
 
-    server.wait(id, [](const stream_state& s) { return s.received.size() >= protocol::v2_initial_window; });
+    server.wait(id, [](const fake_stream& s) { return s.received.size() >= protocol::v2_initial_window; });
     std::this_thread::sleep_for(300ms);  // would more come without credit?
     EXPECT_EQ(server.state(id).received.size(), protocol::v2_initial_window) << "the client must wait for WINDOW";
     server.auto_window(true);
 
     EXPECT_TRUE(server.send_data(id, up, true));
-    auto done = server.wait(id, [&](const stream_state& s) { return s.ended || s.reset; }, 60s);
+    auto done = server.wait(id, [&](const fake_stream& s) { return s.ended || s.reset; }, 60s);
     target_writer.join();
     target_reader.join();
     EXPECT_EQ(target_end, ending::eof) << "the server's END_STREAM half-closes the target connection";
@@ -512,7 +229,7 @@ TEST(v2_client_tcp, offers_the_capability_and_relays_megabytes_both_ways_within_
     EXPECT_TRUE(done.received == down) << "server got " << done.received.size() << " of " << down.size() << " bytes";
     std::this_thread::sleep_for(200ms);
     EXPECT_FALSE(server.state(id).reset.has_value()) << "both directions ended: no RESET";
-    EXPECT_TRUE(server.violations().empty()) << server.violations().front();
+    EXPECT_EQ(server.first_violation(), "");
 }
 
 TEST(v2_client_tcp, data_sent_before_the_response_is_held_and_delivered) {
@@ -523,7 +240,7 @@ TEST(v2_client_tcp, data_sent_before_the_response_is_held_and_delivered) {
     ASSERT_TRUE(filler);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
     const auto id = server.open_raw(v2::method_tcp, {}, 0,
                                     {v2::encode_data(1, "early ", false), v2::encode_data(1, "bytes", true)});
     ASSERT_EQ(id, 1u);
@@ -537,7 +254,7 @@ TEST(v2_client_tcp, data_sent_before_the_response_is_held_and_delivered) {
     std::string got;
     EXPECT_EQ(read_all(conn.get(), got, 10s), ending::eof);
     EXPECT_EQ(got, "early bytes");
-    EXPECT_TRUE(server.violations().empty()) << server.violations().front();
+    EXPECT_EQ(server.first_violation(), "");
 }
 
 TEST(v2_client_tcp, half_close_lets_the_target_answer_after_our_end_and_reports_the_peer) {
@@ -545,7 +262,7 @@ TEST(v2_client_tcp, half_close_lets_the_target_answer_after_our_end_and_reports_
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
     const auto id = server.open_raw(v2::method_tcp, {{"tunely-peer", "203.0.113.9:5555"}});
     auto conn = target->accept_within(10s);
     ASSERT_TRUE(conn) << client->output();
@@ -559,13 +276,13 @@ TEST(v2_client_tcp, half_close_lets_the_target_answer_after_our_end_and_reports_
     });
     EXPECT_TRUE(server.send_data(id, "ping-1", false));
     EXPECT_TRUE(server.send_data(id, "", true));
-    auto s = server.wait(id, [](const stream_state& st) { return st.ended || st.reset; });
+    auto s = server.wait(id, [](const fake_stream& st) { return st.ended || st.reset; });
     echo.join();
     EXPECT_EQ(seen, ending::eof);
     EXPECT_EQ(s.received, "echo:ping-1");
     EXPECT_TRUE(s.ended);
     EXPECT_FALSE(s.reset.has_value());
-    EXPECT_TRUE(server.violations().empty()) << server.violations().front();
+    EXPECT_EQ(server.first_violation(), "");
     // Reported once it ended: method TCP, the external peer, 200.
     EXPECT_TRUE(client->wait_for(R"(TCP 203\.0\.113\.9:5555 200 \d+ ms)", 5s)) << client->output();
 }
@@ -575,14 +292,14 @@ TEST(v2_client_tcp, target_eof_first_then_the_server_still_sends_until_its_end) 
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto conn = target->accept_within(10s);
     ASSERT_TRUE(conn);
     ASSERT_EQ(server.wait(id, answered).status, 200u);
     ASSERT_TRUE(write_all(conn.get(), "banner\n"));
     ::shutdown(conn.get(), SHUT_WR);  // the target is done talking, not listening
-    auto s = server.wait(id, [](const stream_state& st) { return st.ended || st.reset; });
+    auto s = server.wait(id, [](const fake_stream& st) { return st.ended || st.reset; });
     EXPECT_EQ(s.received, "banner\n");
     EXPECT_TRUE(s.ended);
     EXPECT_TRUE(server.send_data(id, "after your end", true));
@@ -591,7 +308,7 @@ TEST(v2_client_tcp, target_eof_first_then_the_server_still_sends_until_its_end) 
     EXPECT_EQ(got, "after your end");
     std::this_thread::sleep_for(200ms);
     EXPECT_FALSE(server.state(id).reset.has_value());
-    EXPECT_TRUE(server.violations().empty()) << server.violations().front();
+    EXPECT_EQ(server.first_violation(), "");
 }
 
 TEST(v2_client_tcp, refused_target_is_reset_target_unavailable) {
@@ -603,8 +320,8 @@ TEST(v2_client_tcp, refused_target_is_reset_target_unavailable) {
     }
     fake_v2_server server;
     auto client = connect_to(server, "http://127.0.0.1:" + std::to_string(closed_port));
-    ASSERT_NO_THROW(server.accept());
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto s = server.wait_reset(id);
     ASSERT_TRUE(s.reset.has_value()) << client->output();
     EXPECT_EQ(s.reset->code, v2::reset_code::target_unavailable);
@@ -620,7 +337,7 @@ TEST(v2_client_tcp, connect_beyond_the_open_deadline_is_reset_target_timeout) {
     ASSERT_TRUE(filler);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
     const auto started = std::chrono::steady_clock::now();
     const auto id = server.open_raw(v2::method_tcp, {}, 300);
     auto s = server.wait_reset(id);
@@ -634,7 +351,7 @@ TEST(v2_client_tcp, raw_udp_and_unknown_kinds_are_refused) {
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
     for (const std::string& kind : {std::string(v2::method_udp), std::string("SCTP")}) {
         const auto id = server.open_raw(kind);
         auto s = server.wait_reset(id);
@@ -644,7 +361,7 @@ TEST(v2_client_tcp, raw_udp_and_unknown_kinds_are_refused) {
     }
     EXPECT_FALSE(target->accept_within(300ms)) << "a refused stream connects nowhere";
     // The session goes on: a TCP stream still works.
-    const auto id = server.open_raw();
+    const auto id = server.open_raw(v2::method_tcp);
     EXPECT_TRUE(target->accept_within(10s));
     EXPECT_EQ(server.wait(id, answered).status, 200u);
 }
@@ -654,8 +371,8 @@ TEST(v2_client_tcp, raw_tcp_is_refused_unless_the_server_echoed_the_capability) 
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept(false));
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto s = server.wait_reset(id);
     ASSERT_TRUE(s.reset.has_value());
     EXPECT_EQ(s.reset->code, v2::reset_code::refused);
@@ -668,8 +385,8 @@ TEST(v2_client_tcp, server_reset_closes_the_target_connection_at_once) {
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto conn = target->accept_within(10s);
     ASSERT_TRUE(conn);
     ASSERT_EQ(server.wait(id, answered).status, 200u);
@@ -685,7 +402,7 @@ TEST(v2_client_tcp, server_reset_closes_the_target_connection_at_once) {
     EXPECT_TRUE(rest.empty());
     std::this_thread::sleep_for(200ms);
     EXPECT_FALSE(server.state(id).reset.has_value()) << "no RESET in answer to a RESET";
-    EXPECT_TRUE(server.violations().empty()) << server.violations().front();
+    EXPECT_EQ(server.first_violation(), "");
 }
 
 TEST(v2_client_tcp, target_write_failure_is_reset_target_error) {
@@ -693,15 +410,15 @@ TEST(v2_client_tcp, target_write_failure_is_reset_target_error) {
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto conn = target->accept_within(10s);
     ASSERT_TRUE(conn);
     ASSERT_EQ(server.wait(id, answered).status, 200u);
     linger hard{1, 0};  // close with RST: the client's next write fails
     ::setsockopt(conn.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     conn.reset();
-    auto s = server.wait(id, [](const stream_state& st) { return st.reset.has_value(); });
+    auto s = server.wait(id, [](const fake_stream& st) { return st.reset.has_value(); });
     if (!s.reset) {  // the RST may not have been read yet: writing makes it show
         for (int i = 0; i < 20 && !server.state(id).reset; ++i) server.send_data(id, "more", false);
         s = server.wait_reset(id);
@@ -716,14 +433,14 @@ TEST(v2_client_tcp, tcp_target_overrides_the_target_url) {
     ASSERT_TRUE(http_target && tcp_target);
     fake_v2_server server;
     auto client = connect_to(server, http_target->http_url(), {"--tcp-target", tcp_target->host_port()});
-    ASSERT_NO_THROW(server.accept());
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto conn = tcp_target->accept_within(10s);
     ASSERT_TRUE(conn) << client->output();
     EXPECT_EQ(server.wait(id, answered).status, 200u);
     EXPECT_FALSE(http_target->accept_within(300ms)) << "raw TCP goes to --tcp-target, not the target URL";
     ASSERT_TRUE(write_all(conn.get(), "hi"));
-    auto s = server.wait(id, [](const stream_state& st) { return st.received.size() >= 2; });
+    auto s = server.wait(id, [](const fake_stream& st) { return st.received.size() >= 2; });
     EXPECT_EQ(s.received, "hi");
 }
 
@@ -733,8 +450,8 @@ TEST(v2_client_tcp, tcp_target_takes_ipv6_in_brackets) {
     test_target http;
     fake_v2_server server;
     auto client = connect_to(server, http.url(), {"--tcp-target", "[::1]:" + std::to_string(target->port)});
-    ASSERT_NO_THROW(server.accept());
-    const auto id = server.open_raw();
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
+    const auto id = server.open_raw(v2::method_tcp);
     auto conn = target->accept_within(10s);
     ASSERT_TRUE(conn) << client->output();
     EXPECT_EQ(server.wait(id, answered).status, 200u);
@@ -754,10 +471,10 @@ TEST(v2_client_tcp, connections_per_session_are_capped) {
     ASSERT_TRUE(target);
     fake_v2_server server;
     auto client = connect_to(server, target->http_url());
-    ASSERT_NO_THROW(server.accept());
+    ASSERT_NO_THROW(server.accept({protocol::capability_tcp}));
     constexpr std::size_t cap = client::max_tcp_connections, extra = 5;
     std::vector<v2::stream_id> ids;
-    for (std::size_t i = 0; i < cap + extra; ++i) ids.push_back(server.open_raw());
+    for (std::size_t i = 0; i < cap + extra; ++i) ids.push_back(server.open_raw(v2::method_tcp));
     std::size_t refused = 0, ok = 0;
     for (auto id : ids) {
         auto s = server.wait(id, answered, 30s);
@@ -772,7 +489,7 @@ TEST(v2_client_tcp, connections_per_session_are_capped) {
     EXPECT_EQ(ok, cap);
     EXPECT_EQ(refused, extra);
     server.send(v2::reset{ids.front(), v2::reset_code::cancel, ""});  // one slot frees
-    const auto again = server.open_raw();
+    const auto again = server.open_raw(v2::method_tcp);
     EXPECT_EQ(server.wait(again, answered, 30s).status, 200u);
 }
 
