@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <tuple>
 #include <vector>
 #include <filesystem>
 #include <optional>
@@ -31,9 +32,11 @@
 #include "tunely/server/http_connection.hpp"
 #include "tunely/server/request_log_writer.hpp"
 #include "tunely/server/accept_loop.hpp"
+#include "tunely/server/listener_tls.hpp"
+#include "tunely/server/server_tls.hpp"
 #include "tunely/server/tcp_listener.hpp"
 #include "tunely/server/tcp_listeners.hpp"
-#include "tunely/server/udp_listener.hpp"
+#include "tunely/server/udp_listeners.hpp"
 #include "tunely/server/tunnel_server.hpp"
 #include "tunely/transport/spawn.hpp"
 #include "tunely/transport/task_group.hpp"
@@ -54,6 +57,9 @@ struct server_flags {
     std::string console_dir;  // empty: look for admin-console/dist
     std::string tls_cert;     // PEM certificate chain; with tls_key: the server terminates TLS itself
     std::string tls_key;
+    std::string listener_tls_cert;  // PEM, with listener_tls_key: the TCP listeners terminate TLS
+    std::string listener_tls_key;
+    std::string listener_tls_alpn = "http/1.1";  // comma list; "none" or empty: no ALPN
     double request_timeout = 300;
     double ping_interval = 30;
     double idle_timeout = 90;
@@ -78,10 +84,12 @@ struct server_flags {
     std::string tcp_listen_host;          // default host of --tcp-listen entries (empty: --host)
     std::string tcp_ports;                // LOW-HIGH: ports the admin API may assign to tunnels
     std::vector<std::string> udp_listen;  // [HOST:]PORT:DOMAIN each
+    std::string udp_ports;                // LOW-HIGH: UDP ports the admin API may assign to tunnels
     std::size_t udp_max_sessions = 256;
     double udp_session_timeout = 60;
     std::size_t tcp_max_connections = 1024;
     double tcp_idle_timeout = 300;
+    std::size_t tcp_forward_max_buffer = 10 * 1024 * 1024;  // admin /forward on a tcp tunnel
 };
 
 // "LOW-HIGH", 1 ≤ LOW ≤ HIGH ≤ 65535.
@@ -114,6 +122,12 @@ void original_fallback(const CLI::Option* ours, const char* name, Number& value)
         return;
     }
     value = static_cast<Number>(parsed);
+}
+
+// The same for a text option: the original's variable counts when set, even empty.
+void original_fallback(const CLI::Option* ours, const char* name, std::string& value) {
+    if (ours->count() != 0) return;
+    if (const char* text = std::getenv(name)) value = text;
 }
 
 // --tcp-listen / --udp-listen entries (also comma-separated lists, as TUNELY_TCP_LISTEN), else the
@@ -169,6 +183,24 @@ std::optional<std::vector<server::tcp_listen_spec>> listen_specs(const server_fl
     return out;
 }
 
+// Every static listener binds, or the server does not start (a port in use, as the original). Each prints
+// one line that tests and scripts read (with port 0: the port chosen). False after saying why.
+bool open_static_listeners(server::port_listeners& ports, const std::vector<server::tcp_listen_spec>& specs,
+                           const char* flag, const char* kind, std::string_view note = {}) {
+    for (const auto& spec : specs) {
+        std::string problem;
+        auto port = ports.open_static(spec, problem);
+        if (!port) {
+            std::cerr << "error: " << flag << " " << spec.host << ":" << spec.port << ":" << spec.domain
+                      << ": cannot listen: " << problem << "\n";
+            return false;
+        }
+        std::cout << kind << " listener on " << spec.host << ":" << *port << " for tunnel " << spec.domain << note
+                  << "\n" << std::flush;
+    }
+    return true;
+}
+
 // The console build: --console-dir when given (an error if unusable), else
 // admin-console/dist under the working directory or the source tree the binary
 // was built in (build/apps/tunely/tunely → ../../../admin-console/dist).
@@ -207,13 +239,10 @@ server::fallback_handler admin_fallback(admin::admin_api& admin) {
 awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::tunnel_server& tunnels,
                           admin::admin_api& admin, server::connection_options options) {
     server::tls_stream stream(boost::beast::tcp_stream(std::move(socket)), tls);
-    boost::beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
-    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple_awaitable);
-    if (ec) {
-        spdlog::debug("TLS handshake failed: {}", ec.message());
+    if (auto failed = co_await server::accept_tls(stream)) {
+        spdlog::debug("TLS handshake failed: {}", failed.message());
         co_return;
     }
-    boost::beast::get_lowest_layer(stream).expires_never();
     co_await server::serve_http_connection(tunnels, std::move(stream), admin_fallback(admin), options);
 }
 
@@ -235,25 +264,29 @@ std::function<void(tcp::socket)> serve_http(server::tunnel_server& tunnels, admi
 
 // --tls-cert/--tls-key: both or neither. Returns false (after saying why) when unusable.
 bool load_tls(const server_flags& f, std::optional<asio::ssl::context>& tls) {
-    if (f.tls_cert.empty() && f.tls_key.empty()) return true;
-    if (f.tls_cert.empty() || f.tls_key.empty()) {
-        std::cerr << "error: --tls-cert and --tls-key go together\n";
+    std::string problem;
+    tls = server::load_tls_server_context({f.tls_cert, f.tls_key}, "--tls-cert", "--tls-key", problem);
+    if (problem.empty()) return true;
+    std::cerr << "error: " << problem << "\n";
+    return false;
+}
+
+// --listener-tls-cert/--listener-tls-key (both or neither) and --listener-tls-alpn. Returns false (after saying
+// why) when unusable; `tls` stays empty when listener TLS is off.
+bool load_listener_tls(const server_flags& f, std::shared_ptr<server::listener_tls>& tls) {
+    std::string problem;
+    auto context = server::load_tls_server_context({f.listener_tls_cert, f.listener_tls_key}, "--listener-tls-cert",
+                                                   "--listener-tls-key", problem);
+    if (!problem.empty()) {
+        std::cerr << "error: " << problem << "\n";
         return false;
     }
-    tls.emplace(asio::ssl::context::tls_server);
-    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-    boost::system::error_code ec;
-    tls->use_certificate_chain_file(f.tls_cert, ec);
-    if (ec) {
-        std::cerr << "error: --tls-cert " << f.tls_cert << ": " << ec.message() << "\n";
+    auto alpn = server::parse_alpn_list(f.listener_tls_alpn, problem);
+    if (!alpn) {
+        std::cerr << "error: --listener-tls-alpn " << f.listener_tls_alpn << ": " << problem << "\n";
         return false;
     }
-    tls->use_private_key_file(f.tls_key, asio::ssl::context::pem, ec);
-    if (ec) {
-        std::cerr << "error: --tls-key " << f.tls_key << ": " << ec.message() << "\n";
-        return false;
-    }
+    if (context) tls = std::make_shared<server::listener_tls>(std::move(*context), *alpn);
     return true;
 }
 
@@ -261,6 +294,8 @@ int run_server(const server_flags& f) {
     spdlog::set_level(spdlog::level::from_str(f.log_level));
     std::optional<asio::ssl::context> tls;
     if (!load_tls(f, tls)) return 2;
+    std::shared_ptr<server::listener_tls> listener_tls;
+    if (!load_listener_tls(f, listener_tls)) return 2;
     std::string problem;
     auto url = store::parse_database_url(f.database, problem);
     if (!url) {
@@ -331,9 +366,11 @@ int run_server(const server_flags& f) {
     so.first_stream_id = f.first_stream_id;
     so.max_tcp_connections = f.tcp_max_connections;
     so.tcp_idle_timeout = seconds(f.tcp_idle_timeout);
+    so.tcp_forward_max_buffer = f.tcp_forward_max_buffer;
     so.max_udp_sessions = f.udp_max_sessions;
     so.udp_session_timeout = seconds(f.udp_session_timeout);
     server::tunnel_server tunnels(ioc.get_executor(), store, so);
+    tunnels.set_tcp_listener_tls(listener_tls);
 
     server::log_writer_options lo;
     lo.retention = std::chrono::duration_cast<std::chrono::hours>(
@@ -352,18 +389,24 @@ int run_server(const server_flags& f) {
     auto console = find_console(f.console_dir, console_fatal);
     if (console_fatal) return 2;
     callers.emplace(ioc.get_executor());
-    server::tcp_listeners tcp_ports(tunnels, *callers, f.tcp_listen_host.empty() ? f.host : f.tcp_listen_host);
-    if (!f.tcp_ports.empty()) {
-        auto range = parse_port_range(f.tcp_ports);
+    // Runtime ports bind where the static listeners do by default; UDP receive loops are joined with the callers.
+    const auto listen_host = f.tcp_listen_host.empty() ? f.host : f.tcp_listen_host;
+    server::tcp_listeners tcp_ports(tunnels, *callers, listen_host);
+    server::udp_listeners udp_ports(tunnels, *callers, listen_host);
+    for (auto [ports, flag, text] : {std::tuple<server::port_listeners*, const char*, const std::string*>{
+                                         &tcp_ports, "--tcp-ports", &f.tcp_ports},
+                                     {&udp_ports, "--udp-ports", &f.udp_ports}}) {
+        if (text->empty()) continue;
+        auto range = parse_port_range(*text);
         if (!range) {
-            std::cerr << "error: --tcp-ports " << f.tcp_ports << ": expected LOW-HIGH (1-65535, LOW <= HIGH)\n";
+            std::cerr << "error: " << flag << " " << *text << ": expected LOW-HIGH (1-65535, LOW <= HIGH)\n";
             return 2;
         }
-        tcp_ports.set_port_range(range->first, range->second);
+        ports->set_port_range(range->first, range->second);
     }
     admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics, &traffic,
                                                          console ? &*console : nullptr, tls ? "wss" : "ws",
-                                                         &tcp_ports});
+                                                         &tcp_ports, &udp_ports});
 
     auto acceptor = std::make_shared<tcp::acceptor>(ioc);
     try {
@@ -380,50 +423,27 @@ int run_server(const server_flags& f) {
     if (!tcp_specs) return 2;
     const auto udp_specs = listen_specs(f, f.udp_listen, "--udp-listen", "WS_TUNNEL_UDP_LISTEN");
     if (!udp_specs) return 2;
+    if (listener_tls && (!udp_specs->empty() || !f.udp_ports.empty()))
+        spdlog::warn("listener TLS applies to the TCP listeners only: the UDP listeners stay plain");
     // Ports the admin API assigned to tunnels: reopened (a port another process took meanwhile is logged; the
     // tunnel keeps it in the store and the admin API can move it).
     try {
         for (const auto& t : db->tunnels_with_ports()) {
-            if (!t.tcp_port) continue;
-            std::string problem;
-            if (!tcp_ports.restore(t.domain, static_cast<std::uint16_t>(*t.tcp_port), problem))
-                spdlog::error("tunnel {}: cannot reopen its TCP port {}: {}", t.domain, *t.tcp_port, problem);
+            for (auto [ports, port] : {std::pair<server::port_listeners*, std::optional<int>>{&tcp_ports, t.tcp_port},
+                                       {&udp_ports, t.udp_port}}) {
+                std::string problem;
+                if (port && !ports->restore(t.domain, static_cast<std::uint16_t>(*port), problem))
+                    spdlog::error("tunnel {}: cannot reopen its {} port {}: {}", t.domain, ports->protocol(), *port,
+                                  problem);
+            }
         }
     } catch (const std::exception& e) {
-        std::cerr << "error: reading the tunnels' TCP ports: " << e.what() << "\n";
+        std::cerr << "error: reading the tunnels' TCP and UDP ports: " << e.what() << "\n";
         return 1;
     }
-    // Every static listener binds, or the server does not start (a port in use, as the original). Each
-    // prints one line that tests and scripts read (with port 0: the port chosen).
-    for (const auto& spec : *tcp_specs) {
-        std::string problem;
-        auto port = tcp_ports.open_static(spec, problem);
-        if (!port) {
-            std::cerr << "error: --tcp-listen " << spec.host << ":" << spec.port << ":" << spec.domain
-                      << ": cannot listen: " << problem << "\n";
-            return 1;
-        }
-        std::cout << "TCP listener on " << spec.host << ":" << *port << " for tunnel " << spec.domain << "\n"
-                  << std::flush;
-    }
-    std::vector<std::shared_ptr<server::udp_listener>> udp_listeners;
-    for (const auto& spec : *udp_specs) {
-        asio::ip::udp::socket socket(ioc);
-        try {
-            asio::ip::udp::endpoint ep(asio::ip::make_address(spec.host), spec.port);
-            socket.open(ep.protocol());
-            socket.bind(ep);
-        } catch (const std::exception& e) {
-            std::cerr << "error: --udp-listen " << spec.host << ":" << spec.port << ":" << spec.domain
-                      << ": cannot listen: " << e.what() << "\n";
-            return 1;
-        }
-        auto l = std::make_shared<server::udp_listener>(tunnels, std::move(socket), spec.domain);
-        std::cout << "UDP listener on " << spec.host << ":" << l->local_endpoint().port() << " for tunnel "
-                  << spec.domain << "\n" << std::flush;
-        transport::spawn(ioc.get_executor(), l->run(), "udp listener");
-        udp_listeners.push_back(std::move(l));
-    }
+    if (!open_static_listeners(tcp_ports, *tcp_specs, "--tcp-listen", "TCP", listener_tls ? " (TLS)" : "") ||
+        !open_static_listeners(udp_ports, *udp_specs, "--udp-listen", "UDP"))
+        return 1;
     auto bound = acceptor->local_endpoint();
     // Tests and scripts read this line to learn the port (with --port 0).
     std::cout << "Tunely server listening on " << (tls ? "https://" : "http://") << bound.address().to_string() << ":"
@@ -456,7 +476,7 @@ int run_server(const server_flags& f) {
             boost::system::error_code ignored;
             acceptor->close(ignored);
             tcp_ports.close_all();
-            for (auto& l : udp_listeners) l->close();
+            udp_ports.close_all();
             signals.async_wait(on_signal);
             transport::spawn(
                 ioc.get_executor(),
@@ -499,6 +519,18 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain: serve HTTPS/WSS (with --tls-key)")
         ->envname("TUNELY_TLS_CERT");
     cmd->add_option("--tls-key", f->tls_key, "PEM private key of --tls-cert")->envname("TUNELY_TLS_KEY");
+    auto* listener_cert = cmd->add_option("--listener-tls-cert", f->listener_tls_cert,
+                                          "PEM certificate chain: every TCP listener (not UDP) terminates TLS, the "
+                                          "tunnel's target gets the plain bytes (with --listener-tls-key; also "
+                                          "WS_TUNNEL_LISTENER_TLS_CERT_FILE)")
+                              ->envname("TUNELY_LISTENER_TLS_CERT");
+    auto* listener_key = cmd->add_option("--listener-tls-key", f->listener_tls_key,
+                                         "PEM private key of --listener-tls-cert (also WS_TUNNEL_LISTENER_TLS_KEY_FILE)")
+                             ->envname("TUNELY_LISTENER_TLS_KEY");
+    auto* listener_alpn = cmd->add_option("--listener-tls-alpn", f->listener_tls_alpn,
+                                          "ALPN protocols the TCP listeners' TLS selects from, in order of preference "
+                                          "(comma list; \"none\" or empty: no ALPN; also WS_TUNNEL_LISTENER_TLS_ALPN)")
+                              ->envname("TUNELY_LISTENER_TLS_ALPN")->capture_default_str();
     cmd->add_option("--console-dir", f->console_dir, "Admin console build served at /admin/ (default: admin-console/dist)")
         ->envname("TUNELY_CONSOLE_DIR");
     cmd->add_option("--request-timeout", f->request_timeout, "Seconds to wait for a response head")
@@ -559,10 +591,19 @@ void add_server_command(CLI::App& app, int& exit_code) {
                                      "Close a TCP connection that carried nothing either way this many seconds "
                                      "(0 = never)")
                          ->envname("TUNELY_TCP_IDLE_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
+    auto* tcp_forward_max = cmd->add_option("--tcp-forward-max-buffer", f->tcp_forward_max_buffer,
+                                            "Bytes the admin API's /forward collects from a tcp tunnel's target at "
+                                            "most; beyond, it answers 502 \"response too large\"")
+                                ->envname("TUNELY_TCP_FORWARD_MAX_BUFFER")->capture_default_str()
+                                ->check(CLI::PositiveNumber);
     cmd->add_option("--udp-listen", f->udp_listen,
                     "UDP listener [HOST:]PORT:DOMAIN: each external peer's datagrams travel through tunnel DOMAIN to "
                     "its client's UDP target (repeatable; also WS_TUNNEL_UDP_LISTEN's port:domain list)")
         ->envname("TUNELY_UDP_LISTEN")->delimiter(',');
+    cmd->add_option("--udp-ports", f->udp_ports,
+                    "UDP ports LOW-HIGH the admin API may assign to tunnels (udp_port; \"auto\" picks a free one); "
+                    "listeners open and close without a restart")
+        ->envname("TUNELY_UDP_PORTS");
     auto* udp_max = cmd->add_option("--udp-max-sessions", f->udp_max_sessions,
                                     "UDP sessions (external peers) per tunnel; beyond, a new peer's datagrams are "
                                     "dropped (0 = no limit)")
@@ -581,12 +622,22 @@ void add_server_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
         ->envname("TUNELY_NO_MIGRATE");
     cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
-    cmd->callback([f, &exit_code, tcp_max, tcp_idle, udp_max, udp_timeout] {
+    cmd->callback([f, &exit_code, tcp_max, tcp_idle, tcp_forward_max, udp_max, udp_timeout, listener_cert,
+                   listener_key, listener_alpn] {
         // The original's names, when ours are not set (tunely-0.12.md §2.2, §3).
         original_fallback(tcp_max, "WS_TUNNEL_TCP_MAX_CONNECTIONS", f->tcp_max_connections);
         original_fallback(tcp_idle, "WS_TUNNEL_TCP_IDLE_TIMEOUT", f->tcp_idle_timeout);
+        original_fallback(tcp_forward_max, "WS_TUNNEL_TCP_FORWARD_MAX_BUFFER_BYTES", f->tcp_forward_max_buffer);
+        if (f->tcp_forward_max_buffer == 0) {  // the original's "unlimited": every buffer here has a bound
+            spdlog::warn("WS_TUNNEL_TCP_FORWARD_MAX_BUFFER_BYTES=0 (no limit) is not supported; {} bytes apply",
+                         server_flags{}.tcp_forward_max_buffer);
+            f->tcp_forward_max_buffer = server_flags{}.tcp_forward_max_buffer;
+        }
         original_fallback(udp_max, "WS_TUNNEL_UDP_MAX_SESSIONS", f->udp_max_sessions);
         original_fallback(udp_timeout, "WS_TUNNEL_UDP_SESSION_TIMEOUT", f->udp_session_timeout);
+        original_fallback(listener_cert, "WS_TUNNEL_LISTENER_TLS_CERT_FILE", f->listener_tls_cert);
+        original_fallback(listener_key, "WS_TUNNEL_LISTENER_TLS_KEY_FILE", f->listener_tls_key);
+        original_fallback(listener_alpn, "WS_TUNNEL_LISTENER_TLS_ALPN", f->listener_tls_alpn);
         exit_code = run_server(*f);
     });
 }

@@ -20,18 +20,22 @@ struct tunnel_flags {
     std::string enabled;  // "", "true" or "false"
     std::string mode;     // "", "http" or "tcp"
     std::string tcp_port; // "", a port, "auto" or "none"
+    std::string udp_port; // likewise
     bool json_output = false;
 };
 
-// --tcp-port as the admin API takes it: a number, "auto", or null for "none".
-json::value port_value(const std::string& text) {
-    if (text == "auto") return "auto";
-    if (text == "none") return nullptr;
-    return std::stoi(text);
+// --tcp-port / --udp-port into the body as the admin API takes them: a number, "auto", or null for "none".
+void put_ports(const tunnel_flags& f, json::object& body) {
+    for (auto [key, text] : {std::pair{"tcp_port", &f.tcp_port}, std::pair{"udp_port", &f.udp_port}}) {
+        if (text->empty()) continue;
+        if (*text == "auto") body[key] = "auto";
+        else if (*text == "none") body[key] = nullptr;
+        else body[key] = std::stoi(*text);
+    }
 }
 
-// The public address of a tunnel's TCP port: the server URL's host and that port.
-std::string tcp_address(const std::string& server_url, const json::value* port) {
+// The public address of a tunnel's port: the server URL's host and that port.
+std::string port_address(const std::string& server_url, const json::value* port) {
     auto rest = server_url.substr(server_url.find("://") == std::string::npos ? 0 : server_url.find("://") + 3);
     auto host = rest.substr(0, rest.find('/'));
     if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
@@ -87,10 +91,33 @@ void print_tunnel(const json::object& t) {
               << "description:  " << text_of(t.if_contains("description")) << "\n"
               << "mode:         " << text_of(t.if_contains("mode")) << "\n"
               << "tcp_port:     " << text_of(t.if_contains("tcp_port")) << "\n"
+              << "udp_port:     " << text_of(t.if_contains("udp_port")) << "\n"
               << "enabled:      " << text_of(t.if_contains("enabled")) << "\n"
               << "connected:    " << text_of(t.if_contains("connected")) << "\n"
               << "requests:     " << text_of(t.if_contains("total_requests")) << "\n"
               << "created_at:   " << text_of(t.if_contains("created_at")) << "\n";
+    if (auto* listeners = t.if_contains("listeners"); listeners && listeners->is_array()) {
+        for (const auto& item : listeners->get_array()) {
+            if (!item.is_object()) continue;
+            const auto& l = item.get_object();
+            const bool assigned = l.if_contains("assigned") && l.at("assigned") == true;
+            std::cout << "listener:     " << text_of(l.if_contains("protocol")) << " "
+                      << text_of(l.if_contains("host")) << ":" << text_of(l.if_contains("port"))
+                      << (assigned ? " (assigned)" : " (static)") << "\n";
+        }
+    }
+}
+
+// After a create: where the tunnel's TCP and UDP ports are reached.
+void print_port_addresses(const std::string& server_url, const json::object& t) {
+    if (auto* port = t.if_contains("tcp_port"); port && !port->is_null())
+        std::cout << "\nTCP: connections to " << port_address(server_url, port)
+                  << " reach the client's TCP target (tunely connect --tcp-target HOST:PORT; default: the "
+                     "--target URL's host and port)\n";
+    if (auto* port = t.if_contains("udp_port"); port && !port->is_null())
+        std::cout << "\nUDP: datagrams to " << port_address(server_url, port)
+                  << " reach the client's UDP target (tunely connect --udp-target HOST:PORT; default: the "
+                     "--target URL's host and port)\n";
 }
 
 }  // namespace
@@ -114,13 +141,16 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
     create->add_option("--tcp-port", f->tcp_port,
                        "A TCP port for the tunnel: a number or auto (within the server's --tcp-ports range)")
         ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto"}));
+    create->add_option("--udp-port", f->udp_port,
+                       "A UDP port for the tunnel: a number or auto (within the server's --udp-ports range)")
+        ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto"}));
     common(create);
     create->callback([f, &exit_code] {
         json::object body{{"domain", f->domain}};
         if (!f->name.empty()) body["name"] = f->name;
         if (!f->description.empty()) body["description"] = f->description;
         if (!f->mode.empty()) body["mode"] = f->mode;
-        if (!f->tcp_port.empty()) body["tcp_port"] = port_value(f->tcp_port);
+        put_ports(*f, body);
         exit_code = call(*f, "POST", "/api/tunnels", json::serialize(body), [&](const json::value& v) {
             const auto& t = v.as_object();
             auto token = text_of(t.if_contains("token"));
@@ -128,10 +158,7 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
                       << "Token (shown once, store it now): " << token << "\n\n"
                       << "Connect with:\n  tunely connect --server " << ws_url_of(f->server) << " --token " << token
                       << " --target http://localhost:8090\n";
-            if (auto* port = t.if_contains("tcp_port"); port && !port->is_null())
-                std::cout << "\nTCP: connections to " << tcp_address(f->server, port)
-                          << " reach the client's TCP target (tunely connect --tcp-target HOST:PORT; default: the "
-                             "--target URL's host and port)\n";
+            print_port_addresses(f->server, t);
         });
     });
 
@@ -166,6 +193,8 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
     update->add_option("-m,--mode", f->mode, "http or tcp")->check(CLI::IsMember({"http", "tcp"}));
     update->add_option("--tcp-port", f->tcp_port, "A port, auto, or none (closes the tunnel's TCP port)")
         ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto", "none"}));
+    update->add_option("--udp-port", f->udp_port, "A port, auto, or none (closes the tunnel's UDP port)")
+        ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto", "none"}));
     common(update);
     update->callback([f, &exit_code] {
         json::object body;
@@ -173,7 +202,7 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
         if (!f->description.empty()) body["description"] = f->description;
         if (!f->enabled.empty()) body["enabled"] = f->enabled == "true";
         if (!f->mode.empty()) body["mode"] = f->mode;
-        if (!f->tcp_port.empty()) body["tcp_port"] = port_value(f->tcp_port);
+        put_ports(*f, body);
         exit_code = call(*f, "PUT", "/api/tunnels/" + f->domain, json::serialize(body),
                          [](const json::value& v) { print_tunnel(v.as_object()); });
     });

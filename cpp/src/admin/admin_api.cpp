@@ -9,6 +9,8 @@
 #include "tunely/admin/console_files.hpp"
 #include "tunely/admin/metrics.hpp"
 #include "tunely/core/token.hpp"
+#include "tunely/server/tcp_listeners.hpp"
+#include "tunely/server/udp_listeners.hpp"
 
 namespace tunely::admin {
 namespace http = boost::beast::http;
@@ -47,7 +49,7 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
     };
     const auto method = req.method();
     auto& server = impl_->server;
-    tunnel_handlers h{server, impl_->options.tcp_listeners};
+    tunnel_handlers h{server, impl_->options.tcp_listeners, impl_->options.udp_listeners};
 
     // Public endpoints.
     if (segs.size() == 1 && segs[0] == "health" && method == http::verb::get)

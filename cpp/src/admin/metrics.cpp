@@ -7,8 +7,11 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace tunely::admin {
 
@@ -52,6 +55,45 @@ struct metrics::impl {
                                                             .Help("UDP listener sessions (external peers) through the tunnel now")
                                                             .Register(*registry);
     std::set<std::string> tcp_domains;  // series set once: a tunnel gone offline reads 0
+    // The listeners' traffic (server::raw_traffic): counters advanced at each render by what moved since.
+    prometheus::Family<prometheus::Counter>& tcp_bytes = prometheus::BuildCounter()
+                                                             .Name("tunely_tcp_bytes_total")
+                                                             .Help("TCP listener bytes: in = from callers into tunnels, out = back to callers")
+                                                             .Register(*registry);
+    prometheus::Counter& tcp_connections = prometheus::BuildCounter()
+                                               .Name("tunely_tcp_connections_total")
+                                               .Help("TCP listener connections accepted into a tunnel")
+                                               .Register(*registry)
+                                               .Add({});
+    prometheus::Family<prometheus::Counter>& udp_bytes = prometheus::BuildCounter()
+                                                             .Name("tunely_udp_bytes_total")
+                                                             .Help("UDP listener bytes: in = from external peers into tunnels, out = back to them")
+                                                             .Register(*registry);
+    prometheus::Family<prometheus::Counter>& udp_datagrams = prometheus::BuildCounter()
+                                                                 .Name("tunely_udp_datagrams_total")
+                                                                 .Help("UDP listener datagrams carried: in = into tunnels, out = back to peers")
+                                                                 .Register(*registry);
+    prometheus::Counter& udp_dropped = prometheus::BuildCounter()
+                                           .Name("tunely_udp_datagrams_dropped_total")
+                                           .Help("UDP datagrams for a tunnel not carried (tunnel offline, session limit, no credit or room)")
+                                           .Register(*registry)
+                                           .Add({});
+    // Each counter with the raw_traffic field it follows and the value it showed at the last render.
+    struct follower {
+        prometheus::Counter* counter;
+        std::atomic<std::uint64_t> server::raw_traffic::*source;
+        std::uint64_t shown = 0;
+    };
+    std::vector<follower> followers{
+        {&tcp_connections, &server::raw_traffic::tcp_connections},
+        {&tcp_bytes.Add({{"direction", "in"}}), &server::raw_traffic::tcp_bytes_in},
+        {&tcp_bytes.Add({{"direction", "out"}}), &server::raw_traffic::tcp_bytes_out},
+        {&udp_bytes.Add({{"direction", "in"}}), &server::raw_traffic::udp_bytes_in},
+        {&udp_bytes.Add({{"direction", "out"}}), &server::raw_traffic::udp_bytes_out},
+        {&udp_datagrams.Add({{"direction", "in"}}), &server::raw_traffic::udp_datagrams_in},
+        {&udp_datagrams.Add({{"direction", "out"}}), &server::raw_traffic::udp_datagrams_out},
+        {&udp_dropped, &server::raw_traffic::udp_datagrams_dropped},
+    };
     prometheus::Gauge& log_dropped = prometheus::BuildGauge()
                                          .Name("tunely_request_log_dropped_total")
                                          .Help("Request-log records dropped because the queue was full or the database failed")
@@ -96,6 +138,12 @@ std::string metrics::render() {
         if (live_tcp.count(d)) continue;
         impl_->tcp_active.Add({{"domain", d}}).Set(0);
         impl_->udp_active.Add({{"domain", d}}).Set(0);
+    }
+    const auto traffic = impl_->server.traffic();
+    for (auto& f : impl_->followers) {
+        const auto now = ((*traffic).*f.source).load(std::memory_order_relaxed);
+        f.counter->Increment(static_cast<double>(now - f.shown));
+        f.shown = now;
     }
     if (impl_->log_writer) {
         impl_->log_dropped.Set(static_cast<double>(impl_->log_writer->dropped()));

@@ -6,11 +6,11 @@
 #include <array>
 
 #include "json_response.hpp"
+#include "tcp_forward.hpp"
 #include "tunely/core/domain_name.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/core/http_status.hpp"
 #include "tunely/core/token.hpp"
-#include "tunely/core/utf8.hpp"
 #include "tunnel_json.hpp"
 
 namespace tunely::admin {
@@ -64,64 +64,47 @@ bool optional_mode(const json::object& o, std::optional<std::string>& out, std::
     return true;
 }
 
-// "tcp_port": a port (1-65535), "auto" (the server picks one of its --tcp-ports range), or null (none).
-struct port_request {
-    bool present = false;
-    bool none = false;                  // null: release the port
-    std::optional<std::uint16_t> port;  // empty with present && !none: "auto"
-};
-
-bool optional_port(const json::object& o, std::string_view key, port_request& out, std::string& problem) {
-    auto* v = o.if_contains(key);
-    if (!v) return true;
-    out.present = true;
-    if (v->is_null()) {
-        out.none = true;
-        return true;
-    }
-    if (v->is_string() && v->get_string() == "auto") return true;
-    if (v->is_int64() && v->get_int64() >= 1 && v->get_int64() <= 65535) {
-        out.port = static_cast<std::uint16_t>(v->get_int64());
-        return true;
-    }
-    problem = std::string(key) + " must be a port number (1-65535), \"auto\" or null";
-    return false;
+// Reads tcp_port and udp_port; false with `problem` when either is malformed.
+bool parse_ports(const json::object& o, std::array<port_claim, 2>& ports, std::string& problem) {
+    for (auto& p : ports)
+        if (!p.parse(o, problem)) return false;
+    return true;
 }
 
-// Ports the store gives to tunnels other than `domain`.
-std::vector<int> ports_taken(const std::vector<store::tunnel_record>& tunnels, const std::string& domain) {
-    std::vector<int> out;
-    for (const auto& t : tunnels)
-        if (t.tcp_port && t.domain != domain) out.push_back(*t.tcp_port);
-    return out;
+bool wants_a_port(const std::array<port_claim, 2>& ports) {
+    return ports[0].wants_port() || ports[1].wants_port();
+}
+
+// Binds every port asked for; when one fails, those bound already are put back. False with the
+// answer's `status` and `problem`.
+awaitable<bool> claim_ports(server::tunnel_server& server, std::array<port_claim, 2>& ports,
+                            const std::string& domain, unsigned& status, std::string& problem) {
+    for (auto& p : ports) {
+        if (!p.wants_port()) continue;
+        const bool ok = co_await p.claim(server, domain, status, problem);
+        if (!ok) {
+            for (auto& q : ports) q.undo(domain);
+            co_return false;
+        }
+    }
+    co_return true;
 }
 
 }  // namespace
 
-// Binds the listener first (a port another process holds, or one outside the range, is refused before
-// anything is stored), then the store records it; a store failure releases it again.
-awaitable<std::optional<std::uint16_t>> tunnel_handlers::claim_port(const std::string& domain,
-                                                                    std::optional<std::uint16_t> port,
-                                                                    std::string& problem, unsigned& status) {
-    status = 400;
-    if (!tcp_listeners || !tcp_listeners->assignable()) {
-        problem = "TCP ports are not assignable on this server (start it with --tcp-ports LOW-HIGH)";
-        co_return std::nullopt;
+json::object tunnel_handlers::describe(const store::tunnel_record& t) const {
+    std::vector<server::listener_info> listeners;
+    for (const auto* l : {tcp_listeners, udp_listeners}) {
+        if (!l) continue;
+        auto mine = l->listeners_of(t.domain);
+        listeners.insert(listeners.end(), mine.begin(), mine.end());
     }
-    if (auto range = tcp_listeners->port_range(); port && (*port < range->first || *port > range->second)) {
-        problem = "port " + std::to_string(*port) + " is outside the assignable range " +
-                  std::to_string(range->first) + "-" + std::to_string(range->second);
-        co_return std::nullopt;
-    }
-    auto stored = co_await server.store().run([](store::store& s) { return s.tunnels_with_ports(); });
-    if (!stored) {
-        status = 503;
-        problem = "Database unavailable";
-        co_return std::nullopt;
-    }
-    auto bound = tcp_listeners->assign(domain, port, ports_taken(*stored, domain), problem);
-    if (!bound) status = port ? 409 : 503;
-    co_return bound;
+    return tunnel_json(t, server.live(t.domain), server.in_flight(t.domain), std::move(listeners));
+}
+
+std::array<port_claim, 2> tunnel_handlers::port_claims() const {
+    return {port_claim("tcp", tcp_listeners, &store::tunnel_record::tcp_port),
+            port_claim("udp", udp_listeners, &store::tunnel_record::udp_port)};
 }
 
 awaitable<http_response> tunnel_handlers::healthz() {
@@ -134,7 +117,7 @@ awaitable<http_response> tunnel_handlers::list() {
     auto r = co_await server.store().run([](store::store& s) { return s.list_tunnels(); });
     if (!r) co_return error_response(r.error());
     json::array out;
-    for (const auto& t : *r) out.push_back(tunnel_json(t, server.live(t.domain), server.in_flight(t.domain)));
+    for (const auto& t : *r) out.push_back(describe(t));
     co_return json_response(200, out);
 }
 
@@ -146,9 +129,9 @@ awaitable<http_response> tunnel_handlers::create(const std::string& body) {
         !optional_string(*o, "description", description))
         co_return detail_response(400, "domain, name and description must be strings");
     std::optional<std::string> mode;
-    port_request tcp_port;
+    auto ports = port_claims();
     std::string problem;
-    if (!optional_mode(*o, mode, problem) || !optional_port(*o, "tcp_port", tcp_port, problem))
+    if (!optional_mode(*o, mode, problem) || !parse_ports(*o, ports, problem))
         co_return detail_response(400, problem);
     if (!domain_text) co_return detail_response(400, "domain is required");
     auto domain = normalize_domain(*domain_text);
@@ -166,21 +149,23 @@ awaitable<http_response> tunnel_handlers::create(const std::string& body) {
     t.name = name.value_or(*domain);
     t.description = description.value_or("");
     t.mode = mode.value_or("http");
-    if (tcp_port.present && !tcp_port.none) {
+    if (wants_a_port(ports)) {
         // An existing tunnel's listener must not move: a taken domain is refused before any port is touched.
-        if (tcp_listeners && tcp_listeners->port_of(*domain)) co_return detail_response(409, "Domain already exists");
+        for (const auto& p : ports)
+            if (p.wants_port() && p.held_by(*domain)) co_return detail_response(409, "Domain already exists");
         unsigned status = 400;
-        auto bound = co_await claim_port(*domain, tcp_port.port, problem, status);
-        if (!bound) co_return detail_response(status, problem);
-        t.tcp_port = *bound;
+        const bool claimed = co_await claim_ports(server, ports, *domain, status, problem);
+        if (!claimed) co_return detail_response(status, problem);
+        t.tcp_port = ports[0].value();
+        t.udp_port = ports[1].value();
     }
     auto r = co_await server.store().run([&](store::store& s) { return s.create_tunnel(t); });
     if (!r) {
-        if (t.tcp_port) tcp_listeners->release(*domain);
+        for (auto& p : ports) p.undo(*domain);
         co_return error_response(r.error());
     }
     spdlog::info("tunnel {} created", r->domain);
-    auto out = tunnel_json(*r, std::nullopt, 0);
+    auto out = describe(*r);
     out["token"] = token;  // shown once, never stored
     co_return json_response(200, out);
 }
@@ -191,7 +176,7 @@ awaitable<http_response> tunnel_handlers::get(const std::string& domain_text) {
     auto r = co_await server.store().run([&](store::store& s) { return s.find_tunnel(*domain); });
     if (!r) co_return error_response(r.error());
     if (!*r) co_return detail_response(404, "Tunnel not found");
-    co_return json_response(200, tunnel_json(**r, server.live(*domain), server.in_flight(*domain)));
+    co_return json_response(200, describe(**r));
 }
 
 awaitable<http_response> tunnel_handlers::update(const std::string& domain_text, const std::string& body) {
@@ -207,38 +192,32 @@ awaitable<http_response> tunnel_handlers::update(const std::string& domain_text,
         u.enabled = e->get_bool();
     }
     if (u.name && u.name->size() > 100) co_return detail_response(400, "name must be at most 100 characters");
-    port_request tcp_port;
+    auto ports = port_claims();
     std::string problem;
-    if (!optional_mode(*o, u.mode, problem) || !optional_port(*o, "tcp_port", tcp_port, problem))
+    if (!optional_mode(*o, u.mode, problem) || !parse_ports(*o, ports, problem))
         co_return detail_response(400, problem);
     // A new port is bound before the store records it; the old one is closed once the store agreed.
-    const auto previous = tcp_listeners ? tcp_listeners->port_of(*domain) : std::nullopt;
-    if (tcp_port.present && !tcp_port.none) {
+    if (wants_a_port(ports)) {
         auto existing = co_await server.store().run([&](store::store& s) { return s.find_tunnel(*domain); });
         if (!existing) co_return error_response(existing.error());
         if (!*existing) co_return detail_response(404, "Tunnel not found");
         unsigned status = 400;
-        auto bound = co_await claim_port(*domain, tcp_port.port, problem, status);
-        if (!bound) co_return detail_response(status, problem);
-        u.tcp_port = std::optional<int>(*bound);
-    } else if (tcp_port.none) {
-        u.tcp_port = std::optional<int>();
+        const bool claimed = co_await claim_ports(server, ports, *domain, status, problem);
+        if (!claimed) co_return detail_response(status, problem);
     }
+    if (ports[0].present()) u.tcp_port = ports[0].value();
+    if (ports[1].present()) u.udp_port = ports[1].value();
     auto r = co_await server.store().run([&](store::store& s) { return s.update_tunnel(*domain, u); });
     if (!r || !*r) {
-        // Nothing was stored: the listener goes back to what the store says.
-        if (u.tcp_port && *u.tcp_port && tcp_listeners && previous != *u.tcp_port) {
-            tcp_listeners->release(*domain);
-            std::string ignored;
-            if (previous) tcp_listeners->restore(*domain, *previous, ignored);
-        }
+        // Nothing was stored: the listeners go back to what the store says.
+        for (auto& p : ports) p.undo(*domain);
         if (!r) co_return error_response(r.error());
         co_return detail_response(404, "Tunnel not found");
     }
-    if (tcp_port.none && tcp_listeners) tcp_listeners->release(*domain);
+    for (auto& p : ports) p.commit(*domain);
     if (u.mode) server.set_mode(*domain, *u.mode);
     if (u.enabled && !*u.enabled) server.disconnect(*domain, "Tunnel disabled");
-    co_return json_response(200, tunnel_json(**r, server.live(*domain), server.in_flight(*domain)));
+    co_return json_response(200, describe(**r));
 }
 
 awaitable<http_response> tunnel_handlers::remove(const std::string& domain_text,
@@ -255,7 +234,8 @@ awaitable<http_response> tunnel_handlers::remove(const std::string& domain_text,
     if (!r) co_return error_response(r.error());
     if (!*r) co_return detail_response(404, "Tunnel not found");
     server.disconnect(*domain, "Tunnel deleted");
-    if (tcp_listeners) tcp_listeners->release(*domain);
+    for (auto* l : {tcp_listeners, udp_listeners})
+        if (l) l->release(*domain);
     spdlog::info("tunnel {} deleted", *domain);
     co_return json_response(200, json::object{{"success", true}, {"domain", *domain}});
 }
@@ -305,10 +285,15 @@ awaitable<http_response> tunnel_handlers::check_availability(const std::string& 
 awaitable<http_response> tunnel_handlers::forward(const std::string& domain, const std::string& body) {
     auto o = parse_object(body);
     if (!o) co_return detail_response(400, "Body must be a JSON object");
+    // A live tunnel in mode tcp carries the body over one TCP connection to its client's TCP target
+    // (tcp_forward.hpp); its `body` may be any JSON value.
+    const auto normalized = normalize_domain(domain);
+    const auto live = normalized ? server.live(*normalized) : std::nullopt;
+    const bool tcp = live && live->mode == "tcp";
     server::forward_request fr;
     std::optional<std::string> method, path, req_body;
     if (!optional_string(*o, "method", method) || !optional_string(*o, "path", path) ||
-        !optional_string(*o, "body", req_body))
+        (!tcp && !optional_string(*o, "body", req_body)))
         co_return detail_response(400, "method, path and body must be strings");
     fr.method = method.value_or("GET");
     fr.target = path.value_or("/");
@@ -317,45 +302,61 @@ awaitable<http_response> tunnel_handlers::forward(const std::string& domain, con
         for (const auto& kv : h->get_object())
             if (kv.value().is_string()) fr.headers.add(std::string(kv.key()), std::string(kv.value().get_string()));
     }
-    if (auto* t = o->if_contains("timeout"); t && t->is_number())
-        fr.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(t->to_number<double>() * 1000));
+    if (auto* t = o->if_contains("timeout"); t && t->is_number()) {
+        const double seconds = std::clamp(t->to_number<double>(), 0.0, 1e9);  // (1e9 s: no overflow in ms)
+        fr.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+    }
     if (fr.target.empty() || fr.target.front() != '/') co_return detail_response(400, "Path must start with '/'");
 
     auto started = std::chrono::steady_clock::now();
-    auto elapsed_ms = [&] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    };
-    auto envelope = [&](unsigned status, const header_list& headers, json::value body_value, json::value error_value) {
-        json::object hs;
-        for (const auto& f : headers) hs[f.name] = f.value;
-        return json_response(200, json::object{{"status", status},
-                                               {"headers", std::move(hs)},
-                                               {"body", std::move(body_value)},
-                                               {"duration_ms", elapsed_ms()},
-                                               {"error", std::move(error_value)}});
-    };
-    auto r = co_await server.forward(domain, std::move(fr));
-    if (!r) {
-        if (r.error() == error::tunnel_not_connected)
-            co_return json_response(503, json::object{{"error", "Tunnel not connected: " + domain}});
-        if (r.error() == error::invalid_domain) co_return detail_response(400, "Invalid domain");
-        co_return envelope(http_status(r.error()), {}, nullptr, json::value(r.error().message()));
-    }
-    std::string collected;
-    const std::size_t cap = server.options().v1_max_body;
-    for (;;) {
-        auto chunk = co_await r->body->read_body();
-        if (!chunk) co_return envelope(502, r->headers, nullptr, json::value(chunk.error().message()));
-        if (!*chunk) break;
-        if (collected.size() + (*chunk)->size() > cap) {
-            r->body->cancel(make_error_code(error::body_too_large));
-            co_return envelope(502, r->headers, nullptr, json::value("Response body too large for the forward API"));
+    std::error_code failed;  // no answer at all
+    forward_outcome out;
+    if (tcp) {
+        tcp_forward_request tr;
+        tr.payload = tcp_forward_payload(o->if_contains("body"));
+        tr.timeout = fr.timeout;
+        auto r = co_await tcp_forward(server, *normalized, std::move(tr));
+        if (r) out = std::move(*r);
+        else failed = r.error();
+    } else if (auto r = co_await server.forward(domain, std::move(fr)); !r) {
+        failed = r.error();
+    } else {
+        std::string collected;
+        const std::size_t cap = server.options().v1_max_body;
+        for (;;) {
+            auto chunk = co_await r->body->read_body();
+            if (!chunk) {
+                out = failed_outcome(502, r->headers, chunk.error().message());
+                break;
+            }
+            if (!*chunk) {
+                out = text_outcome(r->status, r->headers, std::move(collected));
+                break;
+            }
+            if (collected.size() + (*chunk)->size() > cap) {
+                r->body->cancel(make_error_code(error::body_too_large));
+                out = failed_outcome(502, r->headers, "Response body too large for the forward API");
+                break;
+            }
+            collected += **chunk;
         }
-        collected += **chunk;
     }
-    if (!is_valid_utf8(collected))
-        co_return envelope(r->status, r->headers, nullptr, json::value("Response body is not UTF-8 text"));
-    co_return envelope(r->status, r->headers, json::value(collected), nullptr);
+    if (failed) {
+        if (failed == error::tunnel_not_connected)
+            co_return json_response(503, json::object{{"error", "Tunnel not connected: " + domain}});
+        if (failed == error::invalid_domain) co_return detail_response(400, "Invalid domain");
+        out = failed_outcome(http_status(failed), {}, failed.message());
+    }
+    // The envelope, for both modes.
+    json::object hs;
+    for (const auto& f : out.headers) hs[f.name] = f.value;
+    const auto duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    co_return json_response(200, json::object{{"status", out.status},
+                                              {"headers", std::move(hs)},
+                                              {"body", std::move(out.body)},
+                                              {"duration_ms", duration_ms},
+                                              {"error", std::move(out.error)}});
 }
 
 }  // namespace tunely::admin

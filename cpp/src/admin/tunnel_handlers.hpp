@@ -1,18 +1,23 @@
 #pragma once
 // Handlers of /api/tunnels/… Each one validates its input, runs store calls on
 // the store executor and maps errors through the one error → status function.
+#include <boost/json/object.hpp>
+
+#include <array>
 #include <optional>
 #include <string>
 
+#include "port_claim.hpp"
 #include "tunely/server/http_connection.hpp"
-#include "tunely/server/tcp_listeners.hpp"
+#include "tunely/server/port_listeners.hpp"
 #include "tunely/server/tunnel_server.hpp"
 
 namespace tunely::admin {
 
 struct tunnel_handlers {
     server::tunnel_server& server;
-    server::tcp_listeners* tcp_listeners = nullptr;  // runtime TCP ports; null: tcp_port is refused
+    server::port_listeners* tcp_listeners = nullptr;  // TCP listeners and ports; null: tcp_port is refused
+    server::port_listeners* udp_listeners = nullptr;  // UDP listeners and ports; null: udp_port is refused
 
     awaitable<server::http_response> healthz();
     awaitable<server::http_response> list();
@@ -27,8 +32,10 @@ struct tunnel_handlers {
     awaitable<server::http_response> forward(const std::string& domain, const std::string& body);
 
 private:
-    awaitable<std::optional<std::uint16_t>> claim_port(const std::string& domain, std::optional<std::uint16_t> port,
-                                                       std::string& problem, unsigned& status);
+    // The tunnel JSON: the record, its live session, its listeners.
+    boost::json::object describe(const store::tunnel_record& t) const;
+    // The tcp_port and udp_port fields of a create or update.
+    std::array<port_claim, 2> port_claims() const;
 };
 
 }  // namespace tunely::admin

@@ -1,7 +1,9 @@
 #include "tunnel_json.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <tuple>
 
 namespace tunely::admin {
 namespace json = boost::json;
@@ -41,15 +43,35 @@ std::optional<store::time_point> parse_iso8601(std::string_view text) {
     return store::time_point(std::chrono::seconds(secs)) + std::chrono::milliseconds(ms);
 }
 
+namespace {
+
+json::value optional_port(const std::optional<int>& port) { return port ? json::value(*port) : json::value(nullptr); }
+
+json::array listeners_json(std::vector<server::listener_info> listeners) {
+    std::sort(listeners.begin(), listeners.end(), [](const auto& a, const auto& b) {
+        return std::tuple(a.protocol != "tcp", a.port) < std::tuple(b.protocol != "tcp", b.port);
+    });
+    json::array out;
+    for (const auto& l : listeners) {
+        json::object o{{"protocol", l.protocol}, {"host", l.host}, {"port", l.port}, {"assigned", l.assigned}};
+        if (l.protocol == "tcp") o["tls"] = l.tls;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace
+
 json::object tunnel_json(const store::tunnel_record& t, const std::optional<server::session_info>& live,
-                         std::size_t in_flight) {
+                         std::size_t in_flight, std::vector<server::listener_info> listeners) {
     json::object o;
     o["id"] = t.id;
     o["domain"] = t.domain;
     o["name"] = t.name;
     o["description"] = t.description;
     o["mode"] = t.mode;
-    o["tcp_port"] = t.tcp_port ? json::value(*t.tcp_port) : json::value(nullptr);
+    o["tcp_port"] = optional_port(t.tcp_port);
+    o["udp_port"] = optional_port(t.udp_port);
     o["enabled"] = t.enabled;
     o["connected"] = live.has_value();
     o["token"] = nullptr;
@@ -75,6 +97,7 @@ json::object tunnel_json(const store::tunnel_record& t, const std::optional<serv
     } else {
         o["live"] = nullptr;
     }
+    o["listeners"] = listeners_json(std::move(listeners));
     return o;
 }
 

@@ -295,8 +295,9 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
             copy_fields(response->headers, res);  // checked by check_response_head(): cannot throw
             auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
             (void)hn;
+            raw_relay_options plain;  // named: see serve_tcp_connection on GCC 12 and coroutine arguments
             if (hec) x->cancel(make_error_code(error::stream_cancelled));
-            else co_await relay_raw(stream, buffer, x, {});
+            else co_await relay_raw(stream, buffer, x, std::move(plain));
             keep_alive = false;
         } else {
             if (!upgrade.empty())  // the target declined the upgrade: end the request direction

@@ -6,6 +6,8 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include <type_traits>
+
 #include "tunely/core/error.hpp"
 #include "tunely/transport/done_signal.hpp"
 #include "tunely/transport/spawn.hpp"
@@ -28,7 +30,7 @@ struct activity {
 template <class Stream>
 awaitable<void> caller_to_tunnel(std::shared_ptr<transport::done_signal> finished, Stream& stream,
                                  beast::flat_buffer& buffer, std::shared_ptr<exchange> x,
-                                 std::shared_ptr<activity> seen) {
+                                 std::shared_ptr<activity> seen, std::shared_ptr<raw_traffic> traffic) {
     bool ok = true;
     if (buffer.size() > 0) {
         auto early = beast::buffers_to_string(buffer.data());
@@ -41,6 +43,7 @@ awaitable<void> caller_to_tunnel(std::shared_ptr<transport::done_signal> finishe
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk.get(), chunk_size), as_tuple_awaitable);
         if (n > 0) {
             seen->touch();
+            if (traffic) raw_traffic::add(traffic->tcp_bytes_in, n);
             if (co_await x->write_body(std::string_view(chunk.get(), n))) break;
         }
         // (A TLS peer that closes without close_notify ends its input as well.)
@@ -82,7 +85,7 @@ awaitable<void> relay_raw(Stream& stream, beast::flat_buffer& buffer, std::share
     auto ex = co_await asio::this_coro::executor;
     auto seen = std::make_shared<activity>();
     auto reader = std::make_shared<transport::done_signal>(ex);
-    transport::spawn(ex, caller_to_tunnel(reader, stream, buffer, x, seen), "raw caller reader");
+    transport::spawn(ex, caller_to_tunnel(reader, stream, buffer, x, seen, options.traffic), "raw caller reader");
     auto watch = std::make_shared<transport::done_signal>(ex);
     auto watch_timer = std::make_shared<asio::steady_timer>(ex);
     if (options.idle_timeout.count() > 0)
@@ -96,10 +99,16 @@ awaitable<void> relay_raw(Stream& stream, beast::flat_buffer& buffer, std::share
         for (;;) {
             auto chunk = co_await x->read_body();
             if (!chunk) break;  // the stream broke: the caller's connection is cut below
-            if (!*chunk) {      // the target closed its side
-                boost::system::error_code ignored;
-                beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-                target_ended = true;
+            if (!*chunk) {  // the target closed its side
+                // Plain TCP: a FIN, and the caller may go on sending (half-close). TLS: nothing here — the
+                // host closes the session with close_notify once we return (a TCP FIN under TLS reads as a
+                // truncation attack to the caller, and TLS 1.2 has no half-close), so the caller's
+                // direction ends now as well.
+                if constexpr (!std::is_same_v<Stream, tls_stream>) {
+                    boost::system::error_code ignored;
+                    beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                    target_ended = true;
+                }
                 break;
             }
             seen->touch();
@@ -110,6 +119,7 @@ awaitable<void> relay_raw(Stream& stream, beast::flat_buffer& buffer, std::share
                 break;
             }
             seen->touch();
+            if (options.traffic) raw_traffic::add(options.traffic->tcp_bytes_out, (*chunk)->size());
         }
         // Half-close: the caller may still send until its own end (or an error, the idle watch, a reset of
         // the stream, the session's end).

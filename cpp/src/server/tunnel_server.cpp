@@ -24,6 +24,8 @@ struct tunnel_server::impl {
     bool idle() const { return registry.size() == 0 && held_exchanges == 0; }
     std::function<void(exchange_record)> sink;
     auth_limiter auth_failures;
+    std::shared_ptr<listener_tls> tcp_tls;
+    std::shared_ptr<raw_traffic> traffic = std::make_shared<raw_traffic>();
 };
 
 tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options)
@@ -40,6 +42,10 @@ tunnel_server::~tunnel_server() = default;
 const server_options& tunnel_server::options() const noexcept { return impl_->options; }
 executor tunnel_server::get_executor() const { return impl_->ex; }
 store_executor& tunnel_server::store() noexcept { return *impl_->store; }
+
+void tunnel_server::set_tcp_listener_tls(std::shared_ptr<listener_tls> tls) { impl_->tcp_tls = std::move(tls); }
+std::shared_ptr<listener_tls> tunnel_server::tcp_listener_tls() const { return impl_->tcp_tls; }
+std::shared_ptr<raw_traffic> tunnel_server::traffic() const { return impl_->traffic; }
 
 awaitable<void> tunnel_server::serve_websocket(
     boost::beast::tcp_stream stream, boost::beast::http::request<boost::beast::http::empty_body> upgrade) {

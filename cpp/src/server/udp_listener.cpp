@@ -48,13 +48,13 @@ udp::endpoint udp_listener::local_endpoint() const {
     return impl_->socket.local_endpoint(ec);
 }
 
-void udp_listener::close() {
+void udp_listener::close(std::error_code why) {
     if (impl_->closed) return;
     impl_->closed = true;
     boost::system::error_code ignored;
     impl_->socket.close(ignored);
     if (impl_->sweep_timer) impl_->sweep_timer->cancel();
-    for (auto& [peer, s] : impl_->sessions) s->x->cancel(make_error_code(error::shutting_down));
+    for (auto& [peer, s] : impl_->sessions) s->x->cancel(why);
     impl_->readers.cancel();
 }
 
@@ -64,7 +64,8 @@ namespace {
 // ends or fails (the client ended it, idle timeout, tunnel lost); then the session is forgotten.
 awaitable<void> relay_replies(std::shared_ptr<udp_listener> self, udp::socket& socket,
                               std::map<udp::endpoint, std::shared_ptr<peer_session>>& sessions, udp::endpoint peer,
-                              std::shared_ptr<peer_session> s, std::chrono::milliseconds connect_timeout) {
+                              std::shared_ptr<peer_session> s, std::chrono::milliseconds connect_timeout,
+                              std::shared_ptr<raw_traffic> traffic) {
     auto head = co_await s->x->read_head(clock::now() + connect_timeout);
     while (head) {
         auto datagram = co_await s->x->read_body();
@@ -72,7 +73,10 @@ awaitable<void> relay_replies(std::shared_ptr<udp_listener> self, udp::socket& s
         s->last = clock::now();
         // Best effort, as UDP: a send that fails (peer gone, buffer full) loses that datagram.
         auto [ec, n] = co_await socket.async_send_to(asio::buffer(**datagram), peer, as_tuple_awaitable);
-        (void)n;
+        if (!ec) {
+            raw_traffic::add(traffic->udp_datagrams_out, 1);
+            raw_traffic::add(traffic->udp_bytes_out, n);
+        }
         if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
     }
     s->x->cancel(make_error_code(error::stream_cancelled));
@@ -82,9 +86,10 @@ awaitable<void> relay_replies(std::shared_ptr<udp_listener> self, udp::socket& s
 
 }  // namespace
 
-awaitable<void> udp_listener::run() {
-    auto self = shared_from_this();
-    auto& st = *impl_;
+awaitable<void> udp_listener::run() { return serve(shared_from_this()); }
+
+awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
+    auto& st = *self->impl_;
     const auto timeout = st.server.options().udp_session_timeout;
     const auto connect_timeout = st.server.options().tcp_connect_timeout;
     // The sweeper: sessions silent for the timeout end (every max(1, min(timeout, 30)) s, as the original).
@@ -105,7 +110,9 @@ awaitable<void> udp_listener::run() {
     };
     if (timeout.count() > 0) st.readers.spawn(sweeper(self, st.sweep_timer, timeout), "udp sweeper");
 
-    const auto listener_port = local_endpoint().port();
+    const auto listener_port = self->local_endpoint().port();
+    const auto traffic = st.server.traffic();
+    const auto& domain = self->domain_;
     auto buffer = std::make_unique_for_overwrite<char[]>(max_datagram);
     while (!st.closed) {
         udp::endpoint peer;
@@ -123,21 +130,27 @@ awaitable<void> udp_listener::run() {
             head.has_body = true;
             head.peer = endpoint_text(peer);
             head.listener_port = listener_port;
-            auto opened = st.server.open_exchange(domain_, std::move(head));
+            auto opened = st.server.open_exchange(domain, std::move(head));
             if (!opened) {  // dropped: offline, no UDP, limit
-                spdlog::debug("UDP datagram from {} for tunnel {} dropped: {}", endpoint_text(peer), domain_,
+                spdlog::debug("UDP datagram from {} for tunnel {} dropped: {}", endpoint_text(peer), domain,
                               opened.error().message());
+                raw_traffic::add(traffic->udp_datagrams_dropped, 1);
                 continue;
             }
             auto s = std::make_shared<peer_session>();
             s->x = *opened;
             it = st.sessions.emplace(peer, s).first;
-            st.readers.spawn(relay_replies(self, st.socket, st.sessions, peer, s, connect_timeout), "udp replies");
+            st.readers.spawn(relay_replies(self, st.socket, st.sessions, peer, s, connect_timeout, traffic), "udp replies");
         }
         it->second->last = clock::now();
-        (void)it->second->x->send_datagram(datagram);  // or dropped: no credit or room (UDP may lose)
+        if (it->second->x->send_datagram(datagram)) {
+            raw_traffic::add(traffic->udp_datagrams_in, 1);
+            raw_traffic::add(traffic->udp_bytes_in, n);
+        } else {
+            raw_traffic::add(traffic->udp_datagrams_dropped, 1);  // no credit or room: UDP may lose
+        }
     }
-    close();
+    self->close(make_error_code(error::shutting_down));  // the loop was cancelled: the server stops
     co_await st.readers.join();
 }
 

@@ -3,10 +3,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include "admin_json.hpp"
+#include "free_ports.hpp"
 #include "tcp_peers.hpp"
 #include "tunely_stack.hpp"
 
@@ -14,24 +12,6 @@ namespace tunely::test {
 namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-// A range of `n` ports nobody listens on right now (the kernel's ephemeral range is avoided).
-std::pair<int, int> free_range(int n) {
-    for (int base = 21000 + (getpid() % 200) * 50; base < 60000; base += n) {
-        bool all = true;
-        for (int p = base; p < base + n && all; ++p) {
-            int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(static_cast<std::uint16_t>(p));
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            all = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-            ::close(fd);
-        }
-        if (all) return {base, base + n - 1};
-    }
-    throw std::runtime_error("no free port range");
-}
 
 http_result http_get(std::uint16_t port, const std::string& target) {
     http_call c;
@@ -51,19 +31,15 @@ bool accepts(int port) {
 class tcp_ports : public ::testing::Test {
 protected:
     tcp_ports()
-        : range(free_range(5)),
+        : range(free_port_range(5)),
           server({"--tcp-ports", std::to_string(range.first) + "-" + std::to_string(range.second),
                   "--tcp-listen-host", "127.0.0.1"}) {}
 
     json::object create(const std::string& body, unsigned expected = 200) {
-        auto r = server.admin("POST", "/api/tunnels", body);
-        EXPECT_EQ(r.status, expected) << r.body;
-        return json::parse(r.body).as_object();
+        return admin_json(server, "POST", "/api/tunnels", body, expected);
     }
     json::object update(const std::string& domain, const std::string& body, unsigned expected = 200) {
-        auto r = server.admin("PUT", "/api/tunnels/" + domain, body);
-        EXPECT_EQ(r.status, expected) << r.body;
-        return json::parse(r.body).as_object();
+        return admin_json(server, "PUT", "/api/tunnels/" + domain, body, expected);
     }
 
     std::pair<int, int> range;

@@ -2,6 +2,8 @@
 // protocol 2 (raw streams, spec §2.15) and over 1.1 (the original 0.12 wire), to a real TCP echo target.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <csignal>
 #include <future>
 #include <thread>
@@ -54,6 +56,25 @@ TEST_P(tcp_tunnel, echo_round_trip) {
     EXPECT_EQ(live_connections(), 1);
     auto metrics = server->admin("GET", "/metrics").body;
     EXPECT_NE(metrics.find(R"(tunely_tcp_connections_active{domain="db"} 1)"), std::string::npos) << metrics;
+}
+
+TEST_P(tcp_tunnel, metrics_count_the_bytes_each_way_the_right_way_round) {
+    if (GetParam() != 2) GTEST_SKIP() << "uses half-close to make the two directions differ";
+    start();
+    const std::string trailer = echo_trailer(5);
+    {
+        tcp_caller c(port);
+        c.write("hello");
+        c.shutdown_write();  // the target answers its echo and then the trailer: more out than in
+        auto back = c.read_to_end(10s);
+        ASSERT_TRUE(back);
+        ASSERT_EQ(*back, "hello" + trailer);
+    }
+    const std::vector<std::string> expected{
+        R"(tunely_tcp_connections_total 1)", R"(tunely_tcp_bytes_total{direction="in"} 5)",
+        "tunely_tcp_bytes_total{direction=\"out\"} " + std::to_string(5 + trailer.size())};
+    auto metrics = server->wait_metrics(expected);
+    for (const auto& e : expected) EXPECT_NE(metrics.find(e + "\n"), std::string::npos) << e << "\n" << metrics;
 }
 
 TEST_P(tcp_tunnel, bulk_bytes_each_way_byte_exact) {

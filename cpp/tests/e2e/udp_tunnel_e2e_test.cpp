@@ -23,37 +23,7 @@ namespace v1 = protocol::v1;
 using namespace std::chrono_literals;
 
 // An external UDP peer: its own socket on 127.0.0.1, sending to the listener.
-class udp_caller {
-public:
-    explicit udp_caller(std::uint16_t port) : port_(port) {
-        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-            throw std::runtime_error("udp socket");
-    }
-    ~udp_caller() { ::close(fd_); }
-    void send(std::string_view bytes) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port_);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    }
-    std::optional<std::string> receive(std::chrono::milliseconds timeout = 5s) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
-        char buf[65536];
-        auto n = ::recv(fd_, buf, sizeof buf, 0);
-        if (n < 0) return std::nullopt;
-        return std::string(buf, static_cast<std::size_t>(n));
-    }
-
-private:
-    int fd_ = -1;
-    std::uint16_t port_;
-};
+using udp_caller = udp_peers::caller;
 
 // --- an original 0.12 client, by hand ---
 class udp_v1_server : public ::testing::Test {
@@ -215,6 +185,12 @@ TEST_P(udp_tunnel, each_peer_has_its_own_target_socket) {
     EXPECT_EQ(live.at("udp_sessions").to_number<int>(), 2);
     auto metrics = server->admin("GET", "/metrics").body;
     EXPECT_NE(metrics.find(R"(tunely_udp_sessions_active{domain="dns"} 2)"), std::string::npos) << metrics;
+    // Both datagrams went in and came back out.
+    const std::vector<std::string> expected{
+        R"(tunely_udp_datagrams_total{direction="in"} 2)", R"(tunely_udp_datagrams_total{direction="out"} 2)",
+        R"(tunely_udp_bytes_total{direction="in"} 12)", R"(tunely_udp_bytes_total{direction="out"} 12)"};
+    metrics = server->wait_metrics(expected);
+    for (const auto& e : expected) EXPECT_NE(metrics.find(e + "\n"), std::string::npos) << e << "\n" << metrics;
 }
 
 TEST_P(udp_tunnel, session_timeout_closes_the_client_socket) {

@@ -74,6 +74,19 @@ bool tunely_server_process::wait_connected(const std::string& domain, bool conne
     return false;
 }
 
+std::string tunely_server_process::wait_metrics(const std::vector<std::string>& expected,
+                                                std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto text = admin("GET", "/metrics").body;
+        const bool all = std::all_of(expected.begin(), expected.end(), [&](const std::string& line) {
+            return text.find(line + "\n") != std::string::npos;
+        });
+        if (all || std::chrono::steady_clock::now() >= deadline) return text;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a condition, bounded by the deadline
+    }
+}
+
 std::uint16_t tunely_server_process::listener_port(const std::string& kind, const std::string& domain) {
     auto port = process_->wait_for(kind + " listener on [0-9.]+:([0-9]+) for tunnel " + domain + "\\b",
                                    std::chrono::seconds(5));

@@ -41,6 +41,11 @@ public:
     // Polls the admin API until the tunnel's connected flag equals `connected`.
     bool wait_connected(const std::string& domain, bool connected = true,
                         std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
+    // Polls /metrics until every line of `expected` is in it (each a whole sample line: name{labels} value)
+    // or the timeout; returns the last text read. Counters move with the server's own coroutines, so a
+    // moment may pass after a test's peer has seen the bytes.
+    std::string wait_metrics(const std::vector<std::string>& expected,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
 private:
     void start(const std::string& port);

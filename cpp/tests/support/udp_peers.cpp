@@ -118,6 +118,34 @@ bool echo_target::send_to(std::uint16_t port, std::string_view bytes) {
            static_cast<ssize_t>(bytes.size());
 }
 
+caller::caller(std::uint16_t port) : port_(port) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    auto a = loopback(0);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        if (fd_ >= 0) ::close(fd_);
+        throw std::runtime_error("udp caller: bind failed");
+    }
+    local_port_ = ntohs(a.sin_port);
+}
+
+caller::~caller() { ::close(fd_); }
+
+void caller::send(std::string_view bytes) {
+    auto a = loopback(port_);
+    ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+}
+
+std::optional<std::string> caller::receive(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    std::vector<char> buffer(65536);
+    auto n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n < 0) return std::nullopt;
+    return std::string(buffer.data(), static_cast<std::size_t>(n));
+}
+
 namespace {
 
 // Whether /proc/net/<table> lists a socket whose local port is `port`; empty when the table cannot be read.

@@ -3,11 +3,13 @@
 //  - udp_peers::echo_target: a UDP target service on its own thread. It records every datagram it receives
 //    (with its sender's port) and, unless told otherwise, sends it straight back to its sender: one datagram
 //    in, the same datagram out, zero-length ones included.
+//  - udp_peers::caller: an external peer of a UDP listener, a socket of its own on 127.0.0.1.
 //  - udp_peers::port_in_use: whether a UDP socket holds 127.0.0.1:port (to see that a tunnel client closed
 //    the socket of a session).
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,25 @@ public:
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
+};
+
+class caller {
+public:
+    explicit caller(std::uint16_t port);  // sends to 127.0.0.1:port; throws when no socket can be bound
+    ~caller();
+    caller(const caller&) = delete;
+    caller& operator=(const caller&) = delete;
+
+    // This socket's own port.
+    std::uint16_t local_port() const noexcept { return local_port_; }
+    void send(std::string_view bytes);
+    // The next datagram received; nothing when none came within `timeout`.
+    std::optional<std::string> receive(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_;
+    std::uint16_t local_port_ = 0;
 };
 
 // Whether a UDP socket of this host has local port `port` (any address; from /proc/net/udp and udp6, else by a

@@ -13,6 +13,7 @@
 
 namespace tunely::server {
 class tcp_listeners;
+class udp_listeners;
 }
 
 namespace tunely::admin {
@@ -30,6 +31,8 @@ struct admin_options {
     std::string ws_scheme = "ws";             // of the URL /api/info shows when public_ws_url is empty
     // Runtime TCP ports (tcp_port on a tunnel): assigned, moved and released through it when set.
     server::tcp_listeners* tcp_listeners = nullptr;
+    // Runtime UDP ports (udp_port), likewise. Both also list a tunnel's static listeners.
+    server::udp_listeners* udp_listeners = nullptr;
 };
 
 class admin_api {

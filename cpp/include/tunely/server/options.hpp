@@ -48,6 +48,9 @@ struct server_options {
     std::chrono::milliseconds udp_session_timeout{60'000};
     // How long the tunnel client has to connect to its target and answer (protocol 2 RESPONSE).
     std::chrono::milliseconds tcp_connect_timeout{30'000};
+    // The admin API's /forward on a tunnel in mode tcp: bytes collected from the target at most (beyond:
+    // 502 "response too large"; the original's WS_TUNNEL_TCP_FORWARD_MAX_BUFFER_BYTES).
+    std::size_t tcp_forward_max_buffer = 10u * 1024 * 1024;
 };
 
 }  // namespace tunely::server

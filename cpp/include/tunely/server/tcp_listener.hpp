@@ -31,6 +31,9 @@ std::optional<tcp_listen_spec> parse_tcp_listen(std::string_view text, std::stri
 // Relays one accepted connection through the domain's session until either side ends it, the idle
 // timeout (server_options::tcp_idle_timeout) or the server's shutdown. Refused (the tunnel is offline,
 // its client carries no TCP, its connection limit is reached): the socket is closed at once, nothing sent.
+// With tunnel_server::tcp_listener_tls() set, the connection's TLS handshake comes first (within
+// tls_handshake_timeout; a failure closes it before anything is opened or sent) and the bytes relayed are
+// the plain ones; the end is a bounded close_notify exchange (close_tls).
 awaitable<void> serve_tcp_connection(tunnel_server& server, boost::asio::ip::tcp::socket socket, std::string domain);
 
 }  // namespace tunely::server

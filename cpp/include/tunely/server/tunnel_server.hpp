@@ -20,11 +20,14 @@
 #include "tunely/core/result.hpp"
 #include "tunely/server/exchange.hpp"
 #include "tunely/server/options.hpp"
+#include "tunely/server/raw_traffic.hpp"
 #include "tunely/server/session_info.hpp"
 #include "tunely/server/store_executor.hpp"
 #include "tunely/transport/asio.hpp"
 
 namespace tunely::server {
+
+class listener_tls;
 
 struct forward_request {
     std::string method = "GET";
@@ -112,6 +115,14 @@ public:
     void record(exchange_record rec) const;
 
     store_executor& store() noexcept;
+
+    // TLS terminated on the TCP listeners' connections (serve_tcp_connection); none, the default: plain TCP.
+    // Set before the listeners accept.
+    void set_tcp_listener_tls(std::shared_ptr<listener_tls> tls);
+    std::shared_ptr<listener_tls> tcp_listener_tls() const;
+
+    // The TCP and UDP listeners' traffic counters (shared: a connection may hold them as long as it runs).
+    std::shared_ptr<raw_traffic> traffic() const;
 
 private:
     struct impl;

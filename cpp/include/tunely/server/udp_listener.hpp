@@ -10,11 +10,13 @@
 // when the tunnel's session goes.
 //
 // Ownership: run() owns the receive loop, the sweeper and one reply reader per UDP session, and returns
-// once close() was called and all of them ended. Not thread-safe: the tunnel server's executor.
+// once close() was called and all of them ended; it holds the listener (a shared_ptr) from the call on, so
+// the caller may drop its own. Not thread-safe: the tunnel server's executor.
 #include <boost/asio/ip/udp.hpp>
 
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "tunely/server/tunnel_server.hpp"
 
@@ -27,12 +29,15 @@ public:
 
     boost::asio::ip::udp::endpoint local_endpoint() const;
     const std::string& domain() const noexcept { return domain_; }
-    // Serves until close(). Holds the listener (a shared_ptr) while it runs.
+    // Serves until close(). Holds the listener (a shared_ptr) from this call until it returns.
     awaitable<void> run();
-    // Stops receiving and ends every UDP session (idempotent).
-    void close();
+    // Stops receiving (the port is free on return) and ends every UDP session with `why` (the client is
+    // told: udp_close over 1.1, RESET over protocol 2). Idempotent.
+    void close(std::error_code why);
 
 private:
+    static awaitable<void> serve(std::shared_ptr<udp_listener> self);
+
     struct impl;
     std::unique_ptr<impl> impl_;
     std::string domain_;
