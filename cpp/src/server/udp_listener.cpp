@@ -151,6 +151,11 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
         }
     }
     self->close(make_error_code(error::shutting_down));  // the loop was cancelled: the server stops
+    // The children (sweeper, reply relays) hold the listener too: they must end before this frame lets go of
+    // it, or the last of them would destroy the listener — and its task group — from inside that group's
+    // completion. A cancelled coroutine's next co_await throws, so the cancellation that ended the loop (the
+    // server's shutdown) is cleared first: close() has already cancelled the children, the join is short.
+    co_await asio::this_coro::reset_cancellation_state();
     co_await st.readers.join();
 }
 
