@@ -16,10 +16,13 @@ using clock = std::chrono::steady_clock;
 using server::exchange;
 using transport::done_signal;
 
-forward_outcome failure_outcome(std::error_code ec, bool deadline_passed) {
+// The client's own words for a failure it reported (its RESET message, its tcp_close error) go to the
+// envelope as the original's do (0.12 §2.7); else ours.
+forward_outcome failure_outcome(std::error_code ec, bool deadline_passed, const exchange& x) {
     if (deadline_passed || ec == error::request_timeout) return failed_outcome(504, {}, "TCP forward timeout");
     if (ec == error::body_too_large) return failed_outcome(502, {}, "response too large");
     if (ec == error::tunnel_disconnected) return failed_outcome(502, {}, "tunnel disconnected");
+    if (!x.failure_text().empty()) return failed_outcome(502, {}, x.failure_text());
     return failed_outcome(502, {}, ec.message());
 }
 
@@ -91,7 +94,7 @@ awaitable<result<forward_outcome>> tcp_forward(server::tunnel_server& server, co
     // Protocol 2: the client answers once its target connection is up (or resets the stream); 1.1 has no
     // answer (the stream is open at once; a failed connect arrives as tcp_close with an error).
     auto answer = co_await x->read_head(std::min(deadline, clock::now() + options.tcp_connect_timeout));
-    if (!answer) co_return failure_outcome(answer.error(), false);
+    if (!answer) co_return failure_outcome(answer.error(), false, *x);
 
     auto ex = co_await asio::this_coro::executor;
     auto fired = std::make_shared<bool>(false);
@@ -120,7 +123,7 @@ awaitable<result<forward_outcome>> tcp_forward(server::tunnel_server& server, co
     timer->cancel();
     co_await watch->wait();
     if (escaped) std::rethrow_exception(escaped);
-    if (!collected) co_return failure_outcome(collected.error(), timed_out);
+    if (!collected) co_return failure_outcome(collected.error(), timed_out, *x);
     co_return tcp_reply_outcome(std::move(*collected));
 }
 

@@ -1,6 +1,7 @@
 #include "tunely/server/exchange.hpp"
 
 #include "tunely/core/error.hpp"
+#include "tunely/core/utf8.hpp"
 
 namespace tunely::server {
 
@@ -69,6 +70,12 @@ void exchange::deliver_head(response_head head) {
     head_ = std::move(head);
     if (!has_body) response_body().push({}, true);
     head_changed_.notify();
+}
+
+void exchange::fail(std::error_code reason, std::string_view client_text) {
+    if (over()) return;
+    if (client_text.size() <= max_failure_text && is_valid_utf8(client_text)) failure_text_ = client_text;
+    fail(reason);
 }
 
 void exchange::fail(std::error_code reason) {

@@ -340,7 +340,7 @@ private:
         if (m.error) {
             spdlog::info("session {}: TCP connection {} closed by the client: {}", info_.domain, m.conn_id,
                          m.error->substr(0, 200));
-            x->fail(make_error_code(error::target_unavailable));
+            x->fail(make_error_code(error::target_unavailable), *m.error);
         } else {
             x->deliver_body({}, true);
         }

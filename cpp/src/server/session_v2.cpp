@@ -247,7 +247,7 @@ private:
     void handle(v2::reset& f) {
         auto x = find(f.id);
         if (!x) return;
-        x->fail(make_error_code(v2::to_error(f.code)));
+        x->fail(make_error_code(v2::to_error(f.code)), f.message);
         forget(f.id);
     }
 

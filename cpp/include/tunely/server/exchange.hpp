@@ -65,6 +65,11 @@ public:
     // the first error wins. Errors after the response ended are ignored (unless
     // a half-closed TCP stream still carries its request direction).
     void fail(std::error_code reason);
+    // The same with the client's own words for it (a RESET's message, a tcp_close's error): kept, at most
+    // max_failure_text bytes of valid UTF-8 (else dropped), for the admin API's /forward — never for callers.
+    void fail(std::error_code reason, std::string_view client_text);
+    const std::string& failure_text() const noexcept { return failure_text_; }
+    static constexpr std::size_t max_failure_text = 500;
     bool finished() noexcept { return failed_ || response_body().ended(); }
     bool head_delivered() const noexcept { return head_.has_value() || head_taken_; }
 
@@ -101,6 +106,7 @@ private:
     bool failed_ = false;
     bool request_finished_ = false;
     std::error_code error_;
+    std::string failure_text_;
     transport::notifier head_changed_;
 };
 
