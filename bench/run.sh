@@ -339,3 +339,11 @@ echo "Tunely vs rathole: req/s -c$CONNS $(ratio "${RPS[tcp_tunely_c$CONNS]:-}" "
   "-c1 $(ratio "${RPS[tcp_tunely_c1]:-}" "${RPS[tcp_rathole_c1]:-}"), download $(ratio "${TCP_DOWN[tunely]:-}" "${TCP_DOWN[rathole]:-}")," \
   "upload $(ratio "${TCP_UP[tunely]:-}" "${TCP_UP[rathole]:-}"), peak RSS $(ratio "${TCP_RSS_SUM[tunely]:-}" "${TCP_RSS_SUM[rathole]:-}")" \
   "(goal: ≥ 1.00 for the first four, ≤ 1.00 for RSS)"
+
+# --- Idle tunnels: the server's memory fresh and idle, then with IDLE_TUNNELS idle tunnel sessions connected
+# (its own server and Node client; bench/idle_tunnels.sh). IDLE_TUNNELS=0 skips it.
+IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
+if [ "$IDLE_TUNNELS" != 0 ]; then
+  echo
+  TUNELY_BIN=$TUNELY bench/idle_tunnels.sh "$IDLE_TUNNELS" || echo "idle tunnels: failed (exit code $?)" >&2
+fi

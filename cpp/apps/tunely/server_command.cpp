@@ -383,7 +383,7 @@ int run_server(const server_flags& f) {
         metrics.observe(r);
         traffic.observe(r, std::chrono::system_clock::now());
         if (logging) log_writer->submit(std::move(r));
-    });
+    }, !f.no_request_log);
     if (!f.no_request_log) log_writer->start();
     bool console_fatal = false;
     auto console = find_console(f.console_dir, console_fatal);

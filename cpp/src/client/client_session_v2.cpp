@@ -18,6 +18,7 @@
 #include "tunely/protocol/v2_batch.hpp"
 #include "tunely/protocol/v2_codec.hpp"
 #include "tunely/protocol/v2_errors.hpp"
+#include "tunely/transport/http_body_writer.hpp"
 #include "tunely/transport/spawn.hpp"
 #include "tunely/transport/stream.hpp"
 
@@ -453,37 +454,30 @@ private:
         st->target = conn.get();
         target_guard guard{st};  // declared after conn: clears the pointer before conn is destroyed
 
-        auto req = make_target_request<http::buffer_body>(pool_->address(), f.method, f.target, f.headers);
         // An upgrade (WebSocket, §2.12): the request goes with its Connection/Upgrade fields and no body;
         // the stream's DATA are the caller's raw bytes once the target answered 101.
         const std::string upgrade = upgrade_protocol(f.headers);
-        if (!upgrade.empty()) {
-            req.set(http::field::connection, "Upgrade");
-            req.set(http::field::upgrade, upgrade);
-        }
         const bool has_body = !f.end_stream && upgrade.empty();
-        if (has_body && !req.has_content_length()) req.chunked(true);
-        const bool head_request = req.method() == http::verb::head;
+        const bool head_request = f.method == "HEAD";
+        std::string request_head;
+        request_head.reserve(256 + 64 * f.headers.size());
+        const auto framing = append_target_request_head(request_head, pool_->address(), f.method, f.target,
+                                                         f.headers, upgrade, has_body);
         conn->expires_after(timeout);  // covers sending the request and receiving the response head
 
-        http::request_serializer<http::buffer_body> sr{req};
-        auto [hec, hn] = co_await http::async_write_header(*conn, sr, as_tuple_awaitable);
-        (void)hn;
-        boost::system::error_code ec = hec;
-        if (!ec && has_body) {
+        transport::http_body_writer<beast::tcp_stream> writer(*conn, std::move(request_head), framing);
+        boost::system::error_code ec;
+        if (!has_body) {
+            ec = co_await writer.write_head();
+        } else {
+            // The head leaves with the first body bytes (a small request is one write).
             auto& received = st->flow.received();
             for (;;) {
                 auto next = co_await received.next();
                 if (st->cancelled() || !next) break;
                 std::string chunk = *next ? std::move(**next) : std::string();
                 bool last = !*next || (received.ended() && received.empty());
-                req.body().data = chunk.empty() ? nullptr : chunk.data();
-                req.body().size = chunk.size();
-                req.body().more = !last;
-                auto [wec, wn] = co_await http::async_write(*conn, sr, as_tuple_awaitable);
-                (void)wn;
-                if (wec == http::error::need_buffer) wec = {};
-                if (wec) {
+                if (auto wec = co_await writer.write(chunk, last)) {
                     ec = wec;
                     break;
                 }
@@ -501,8 +495,11 @@ private:
             co_return;
         }
 
+        // Beast reads as much as the buffer's free room (512 bytes from an empty one): a small response's head and
+        // body in one read. A body that goes on gets room for whole DATA frames below. (Reserving 64 KiB here made
+        // every request's allocation a large one, and glibc consolidated its free lists each time.)
         beast::flat_buffer buffer;
-        buffer.reserve(v2_max_data_payload);  // else Beast reads 512 bytes at a time from an empty buffer
+        buffer.reserve(4096);
         http::response_parser<http::buffer_body> parser;
         parser.body_limit(boost::none);
         if (head_request) parser.skip(true);
@@ -536,15 +533,15 @@ private:
             done();
             co_return;
         }
-        // Not zero-filled: every byte is written by the read before it is used.
-        auto chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
         // Body bytes that arrived with the head travel inside RESPONSE: a small
         // response is one message instead of two.
         std::string first;
         if (!parser.is_done() && buffer.size() > 0) {
-            // Parsed from what is already buffered: no socket operation (and no timer) for it.
-            res.body().data = chunk.get();
-            res.body().size = v2_max_data_payload;
+            // Parsed from what is already buffered (no socket operation, no timer), straight into RESPONSE's body:
+            // the body bytes are never more than the bytes buffered.
+            first.resize(std::min(buffer.size(), v2_max_data_payload));
+            res.body().data = first.data();
+            res.body().size = first.size();
             boost::system::error_code fec;
             buffer.consume(parser.put(buffer.data(), fec));
             if (fec == http::error::need_buffer || fec == http::error::need_more) fec = {};
@@ -553,7 +550,7 @@ private:
                 done();
                 co_return;
             }
-            first.assign(chunk.get(), v2_max_data_payload - res.body().size);
+            first.resize(first.size() - res.body().size);
             st->flow.spend(first.size());
         }
         v2::response head{st->id(), parser.is_done(), static_cast<std::uint16_t>(res.result_int()),
@@ -566,6 +563,12 @@ private:
         outbox_.push_binary(v2::encode(head));
 
         bool ok = true;
+        std::unique_ptr<char[]> chunk;
+        if (!parser.is_done()) {
+            // Not zero-filled: every byte is written by the read before it is used.
+            chunk = std::make_unique_for_overwrite<char[]>(v2_max_data_payload);
+            buffer.reserve(v2_max_data_payload);
+        }
         while (!parser.is_done()) {
             res.body().data = chunk.get();
             res.body().size = v2_max_data_payload;

@@ -10,6 +10,7 @@
 #include "tunely/core/error.hpp"
 #include "tunely/core/header_list.hpp"
 #include "tunely/core/http_field.hpp"
+#include "tunely/transport/http_head.hpp"
 
 namespace tunely::client {
 
@@ -48,6 +49,33 @@ http::request<Body> make_target_request(const target_address& target, std::strin
     return req;
 }
 
+// The same request head, flat (transport/http_head.hpp) for protocol 2's streamed calls: the end-to-end fields
+// (hop-by-hop ones dropped whatever the server sent, Host replaced by ours), keep-alive (HTTP/1.1's default);
+// an upgrade gets its Connection/Upgrade fields back; a body without Content-Length goes chunked.
+// Method, target and fields were checked by the protocol decoder. Returns the body's framing.
+inline transport::body_framing append_target_request_head(std::string& out, const target_address& target,
+                                                          std::string_view method, std::string_view path,
+                                                          const header_list& headers, const std::string& upgrade,
+                                                          bool has_body) {
+    using transport::body_framing;
+    transport::append_request_line(out, method, target.base_path + normalize_target(path));
+    const auto listed = connection_tokens(headers);
+    bool has_length = false;
+    for (const auto& f : headers) {
+        if (is_hop_by_hop(f.name, listed) || iequals(f.name, "host")) continue;
+        if (iequals(f.name, "content-length")) has_length = true;
+        transport::append_field(out, f.name, f.value);
+    }
+    transport::append_field(out, "Host", target.host_header);
+    if (!upgrade.empty()) {
+        transport::append_field(out, "Connection", "Upgrade");
+        transport::append_field(out, "Upgrade", upgrade);
+    }
+    const auto framing = !has_body ? body_framing::none : has_length ? body_framing::length : body_framing::chunked;
+    transport::end_head(out, framing);
+    return framing;
+}
+
 // Maps a socket/HTTP error while talking to the target to our error.
 inline error classify_target_error(const boost::system::error_code& ec, bool connected) {
     if (ec == boost::beast::error::timeout) return error::target_timeout;
@@ -59,6 +87,7 @@ inline error classify_target_error(const boost::system::error_code& ec, bool con
 template <class Fields>
 header_list response_fields(const Fields& fields) {
     header_list out;
+    out.fields().reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
     for (const auto& f : fields) out.add(std::string(f.name_string()), std::string(f.value()));
     remove_hop_by_hop(out);
     return out;

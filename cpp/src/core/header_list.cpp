@@ -5,11 +5,15 @@
 
 namespace tunely {
 
+namespace {
+// ASCII only, as HTTP's case-insensitive tokens are (std::tolower consults the locale on every call).
+constexpr unsigned char ascii_lower(unsigned char c) noexcept { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+}  // namespace
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
+        if (ascii_lower(static_cast<unsigned char>(a[i])) != ascii_lower(static_cast<unsigned char>(b[i])))
             return false;
     }
     return true;
@@ -17,7 +21,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 std::string to_lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) c = static_cast<char>(ascii_lower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -44,8 +48,6 @@ bool is_hop_by_hop(std::string_view name) noexcept {
                        [&](std::string_view n) { return iequals(n, name); });
 }
 
-namespace {
-// The comma-separated tokens of every Connection field.
 std::vector<std::string> connection_tokens(const header_list& headers) {
     std::vector<std::string> listed;
     for (const auto& f : headers) {
@@ -63,16 +65,16 @@ std::vector<std::string> connection_tokens(const header_list& headers) {
     }
     return listed;
 }
-}  // namespace
+
+bool is_hop_by_hop(std::string_view name, const std::vector<std::string>& listed) noexcept {
+    return is_hop_by_hop(name) ||
+           std::any_of(listed.begin(), listed.end(), [&](const std::string& n) { return iequals(n, name); });
+}
 
 void remove_hop_by_hop(header_list& headers) {
     // Fields listed in Connection are hop-by-hop too (RFC 9110 §7.6.1).
     auto listed = connection_tokens(headers);
-    std::erase_if(headers.fields(), [&](const header_field& f) {
-        if (is_hop_by_hop(f.name)) return true;
-        return std::any_of(listed.begin(), listed.end(),
-                           [&](const std::string& n) { return iequals(n, f.name); });
-    });
+    std::erase_if(headers.fields(), [&](const header_field& f) { return is_hop_by_hop(f.name, listed); });
 }
 
 std::string upgrade_protocol(const header_list& headers) {

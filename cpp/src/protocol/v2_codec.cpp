@@ -281,9 +281,35 @@ bool head_fits(const header_list& headers, std::size_t used_bytes) noexcept {
 }
 
 std::string encode(const frame& f) {
+    if (const auto* o = std::get_if<open>(&f)) return encode(*o);
+    if (const auto* r = std::get_if<response>(&f)) return encode(*r);
     std::string out;
     if (const auto* d = std::get_if<data>(&f)) out.reserve(v2_frame_header_size + d->bytes.size());
     std::visit(encoder{out}, f);
+    return out;
+}
+
+namespace {
+// A head's header block in bytes: one allocation for the whole frame.
+std::size_t header_block_size(const header_list& headers) noexcept {
+    std::size_t n = 2;
+    for (const auto& h : headers) n += 4 + h.name.size() + h.value.size();
+    return n;
+}
+}  // namespace
+
+std::string encode(const open& f) {
+    std::string out;
+    out.reserve(v2_frame_header_size + 7 + f.method.size() + f.target.size() + header_block_size(f.headers) +
+                f.body.size());
+    encoder{out}(f);
+    return out;
+}
+
+std::string encode(const response& f) {
+    std::string out;
+    out.reserve(v2_frame_header_size + 2 + header_block_size(f.headers) + f.body.size());
+    encoder{out}(f);
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include "tunely/core/error.hpp"
 #include "tunely/core/http_status.hpp"
 #include "tunely/transport/done_signal.hpp"
+#include "tunely/transport/http_body_writer.hpp"
 #include "tunely/transport/spawn.hpp"
 #include "raw_relay.hpp"
 
@@ -22,16 +23,10 @@ namespace {
 constexpr std::size_t chunk_size = 64 * 1024;
 constexpr std::size_t record_body_bytes = 4 * 1024;  // request log keeps the first 4 KiB
 
-void keep_start(std::string& into, std::string_view bytes) {
-    if (into.size() < record_body_bytes)
-        into.append(bytes.substr(0, record_body_bytes - into.size()));
-}
-
-template <class Stream>
-std::string remote_ip(Stream& stream) {
-    boost::system::error_code ec;
-    auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
-    return ec ? std::string() : ep.address().to_string();
+// `into`: null when the records keep no bodies (tunnel_server::records_details()).
+void keep_start(std::string* into, std::string_view bytes) {
+    if (into && into->size() < record_body_bytes)
+        into->append(bytes.substr(0, record_body_bytes - into->size()));
 }
 
 std::string error_text(const std::error_code& ec, std::string_view domain) {
@@ -42,8 +37,9 @@ std::string error_text(const std::error_code& ec, std::string_view domain) {
 // Request-body relay: runs beside the response writer (one reader, one writer
 // on the socket at a time, as Beast allows).
 struct upload {
-    explicit upload(const executor& ex) : finished(ex) {}
+    upload(const executor& ex, bool keep_start) : keep(keep_start), finished(ex) {}
     bool complete = false;  // the whole body was read from the caller
+    bool keep;              // whether `start` is kept
     std::string start;      // first bytes, for the request log
     transport::done_signal finished;  // the coroutine has returned
 };
@@ -72,7 +68,7 @@ awaitable<void> relay_request_body(std::shared_ptr<upload> state, Stream& stream
         std::size_t got = chunk_size - parser.get().body().size;
         if (got > 0) {
             std::string_view bytes(chunk.get(), got);
-            keep_start(state->start, bytes);
+            keep_start(state->keep ? &state->start : nullptr, bytes);
             if (auto werr = co_await x->write_body(bytes)) {
                 x->cancel(werr);
                 break;
@@ -108,32 +104,36 @@ struct write_outcome {
 // response as the next), otherwise chunked for HTTP/1.1 or until close for 1.0.
 // A caller that stops reading is cut by the kernel (TCP_USER_TIMEOUT, set by
 // serve_connection to --send-timeout): no timer per write on this hot path.
+// The head is written flat (transport/http_head.hpp) and leaves with the first body bytes.
 template <class Stream>
 awaitable<write_outcome> write_response(Stream& stream, exchange& x, const response_head& response,
                                         unsigned version, bool keep_alive, bool head_request,
-                                        std::string& body_start) {
+                                        std::string* body_start) {
+    using transport::body_framing;
     write_outcome out;
     const unsigned status = response.status;
-    http::response<http::buffer_body> res{static_cast<http::status>(status), version};
-    copy_fields(response.headers, res);  // checked by check_response_head(): cannot throw
     const bool bodyless = head_request || is_bodyless_status(status);
     const std::optional<std::uint64_t> declared = bodyless ? std::nullopt : response.content_length;
+    body_framing framing = bodyless ? body_framing::none : body_framing::length;
+    bool empty_body = false;  // no body and no length: "Content-Length: 0"
     if (!bodyless && !declared) {
-        if (!response.has_body) res.content_length(0);
-        else if (version >= 11) res.chunked(true);
-        else keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+        if (!response.has_body) empty_body = true, framing = body_framing::none;
+        else if (version >= 11) framing = body_framing::chunked;
+        else framing = body_framing::close, keep_alive = false;  // HTTP/1.0: the body ends when the connection does
     }
-    res.keep_alive(keep_alive);
-    http::response_serializer<http::buffer_body> sr{res};
-    auto write_head = [&]() -> awaitable<bool> {
-        auto [ec, n] = co_await http::async_write_header(stream, sr, as_tuple_awaitable);
-        (void)n;
-        out.head_written = true;  // even a failed write may have sent part of it
-        co_return !ec;
-    };
+    std::string head;
+    head.reserve(128 + 64 * response.headers.size());
+    transport::append_status_line(head, version, status);
+    for (const auto& h : response.headers) transport::append_field(head, h.name, h.value);  // hop-by-hop removed
+    if (empty_body) transport::append_field(head, "Content-Length", "0");
+    if (version >= 11 && !keep_alive) transport::append_field(head, "Connection", "close");
+    if (version < 11 && keep_alive) transport::append_field(head, "Connection", "keep-alive");
+    transport::end_head(head, framing);
+    transport::http_body_writer<Stream> writer(stream, std::move(head), framing);
 
-    if (bodyless) {
-        bool ok = co_await write_head();
+    if (framing == body_framing::none) {
+        bool ok = !co_await writer.write_head();
+        out.head_written = true;  // even a failed write may have sent part of it
         if (response.has_body) x.cancel(make_error_code(error::stream_cancelled));
         out.reusable = ok;
         co_return out;
@@ -143,9 +143,11 @@ awaitable<write_outcome> write_response(Stream& stream, exchange& x, const respo
     if (x.buffered_bytes() == 0 && !x.finished()) co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
     std::uint64_t written = 0;
     for (;;) {
-        if (!sr.is_header_done() && x.buffered_bytes() == 0 && !x.finished()) {
+        if (!writer.head_started() && x.buffered_bytes() == 0 && !x.finished()) {
             // A stream (SSE…): the caller gets the head now, not with the first event.
-            if (!co_await write_head()) co_return out;
+            auto hec = co_await writer.write_head();
+            out.head_written = true;
+            if (hec) co_return out;
         }
         auto chunk = co_await x.read_body();
         if (!chunk) {  // stream broke after the head: the caller sees a cut connection
@@ -158,13 +160,8 @@ awaitable<write_outcome> write_response(Stream& stream, exchange& x, const respo
         if (overflow) view = view.substr(0, static_cast<std::size_t>(*declared - written));
         keep_start(body_start, view);
         const bool last = !bytes || x.body_complete() || overflow;
-        res.body().data = view.empty() ? nullptr : const_cast<char*>(view.data());
-        res.body().size = view.size();
-        res.body().more = !last;
-        auto [wec, wn] = co_await http::async_write(stream, sr, as_tuple_awaitable);
-        (void)wn;
+        auto wec = co_await writer.write(view, last);
         out.head_written = true;
-        if (wec == http::error::need_buffer) wec = {};
         if (wec) {
             x.cancel(make_error_code(error::stream_cancelled));
             out.failure = wec == asio::error::timed_out ? "caller stopped reading" : "caller went away";
@@ -204,7 +201,8 @@ awaitable<bool> write_error(Stream& stream, unsigned status, std::string_view te
 
 template <class Stream>
 awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat_buffer& buffer,
-                              header_parser& parser, std::string domain, std::string target) {
+                              header_parser& parser, std::string domain, std::string target,
+                              std::string_view caller_ip) {
     const auto started = std::chrono::steady_clock::now();
     auto& req = parser.get();
     const unsigned version = req.version();
@@ -220,6 +218,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
     request_head head;
     head.method = rec.method;
     head.target = target;
+    head.headers.fields().reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())) + 3);  // + X-Forwarded-*
     for (const auto& f : req) head.headers.add(std::string(f.name_string()), std::string(f.value()));
     // An upgrade (WebSocket) keeps its Connection/Upgrade fields; one with a body is served as plain HTTP.
     const std::string upgrade = has_body ? std::string() : upgrade_protocol(head.headers);
@@ -228,16 +227,17 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
     const bool expect_continue = expect && iequals(*expect, "100-continue");
     head.headers.erase("expect");
     // Proxy headers, as nginx's proxy_add_x_forwarded_for does.
-    auto ip = remote_ip(stream);
-    if (const auto* xff = head.headers.find("x-forwarded-for")) head.headers.set("X-Forwarded-For", *xff + ", " + ip);
-    else head.headers.add("X-Forwarded-For", ip);
+    if (const auto* xff = head.headers.find("x-forwarded-for"))
+        head.headers.set("X-Forwarded-For", *xff + ", " + std::string(caller_ip));
+    else head.headers.add("X-Forwarded-For", std::string(caller_ip));
     if (!head.headers.find("x-forwarded-proto"))
         head.headers.add("X-Forwarded-Proto", std::is_same_v<Stream, tls_stream> ? "https" : "http");
     if (const auto* host = head.headers.find("host"); host && !head.headers.find("x-forwarded-host"))
         head.headers.add("X-Forwarded-Host", *host);
     head.has_body = has_body || !upgrade.empty();  // an upgraded stream carries the caller's bytes
     head.upgrade = !upgrade.empty();
-    rec.request_headers = head.headers;
+    const bool details = server.records_details();  // headers and body starts: only for the request log
+    if (details) rec.request_headers = head.headers;
 
     auto finish = [&](unsigned status, std::string error) {
         rec.status = status;
@@ -259,7 +259,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
     auto x = *opened;
     auto hold = server.hold_exchange();  // a graceful shutdown waits until the caller has it all
 
-    auto up = std::make_shared<upload>(co_await asio::this_coro::executor);
+    auto up = std::make_shared<upload>(co_await asio::this_coro::executor, details);
     if (has_body) {
         if (expect_continue) {
             http::response<http::empty_body> cont{http::status::continue_, version};
@@ -290,7 +290,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         } else if (!upgrade.empty() && response->status == 101) {
             status = 101;
             keep_only_upgrade_hop_fields(response->headers, upgrade_protocol(response->headers));
-            rec.response_headers = response->headers;
+            if (details) rec.response_headers = response->headers;
             http::response<http::empty_body> res{http::status::switching_protocols, version};
             copy_fields(response->headers, res);  // checked by check_response_head(): cannot throw
             auto [hec, hn] = co_await http::async_write(stream, res, as_tuple_awaitable);
@@ -304,9 +304,9 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
                 if (auto ec = co_await x->finish_body()) x->cancel(ec);
             status = response->status;
             remove_hop_by_hop(response->headers);
-            rec.response_headers = response->headers;
+            if (details) rec.response_headers = response->headers;
             auto outcome = co_await write_response(stream, *x, *response, version, keep_alive, head_request,
-                                                   rec.response_body_start);
+                                                   details ? &rec.response_body_start : nullptr);
             if (!outcome.head_written) {  // nothing reached the caller yet: it gets a clean 502
                 status = 502;
                 keep_alive = co_await write_error(stream, status, outcome.failure, false, version);
@@ -339,8 +339,9 @@ template awaitable<bool> write_error<beast::tcp_stream>(beast::tcp_stream&, unsi
                                                        unsigned);
 template awaitable<bool> write_error<tls_stream>(tls_stream&, unsigned, std::string_view, bool, unsigned);
 template awaitable<bool> serve_ingress<beast::tcp_stream>(tunnel_server&, beast::tcp_stream&, beast::flat_buffer&,
-                                                         header_parser&, std::string, std::string);
+                                                         header_parser&, std::string, std::string,
+                                                         std::string_view);
 template awaitable<bool> serve_ingress<tls_stream>(tunnel_server&, tls_stream&, beast::flat_buffer&, header_parser&,
-                                                  std::string, std::string);
+                                                  std::string, std::string, std::string_view);
 
 }  // namespace tunely::server

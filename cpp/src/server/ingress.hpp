@@ -12,11 +12,12 @@ namespace tunely::server {
 using header_parser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
 
 // Returns whether the connection may serve another request (keep-alive).
-// Stream (here and below): boost::beast::tcp_stream or tls_stream.
+// Stream (here and below): boost::beast::tcp_stream or tls_stream. `caller_ip`: the connection's peer
+// address (X-Forwarded-For), read once per connection; it must outlive the call.
 template <class Stream>
 awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream,
                               boost::beast::flat_buffer& buffer, header_parser& parser,
-                              std::string domain, std::string target);
+                              std::string domain, std::string target, std::string_view caller_ip);
 
 // Writes a small JSON error response ({"error": text}).
 template <class Stream>

@@ -23,6 +23,7 @@ struct tunnel_server::impl {
     transport::notifier idle_changed;  // a session ended or a hold was released (shutdown waits on it)
     bool idle() const { return registry.size() == 0 && held_exchanges == 0; }
     std::function<void(exchange_record)> sink;
+    bool record_details = false;  // on_exchange()
     auth_limiter auth_failures;
     std::shared_ptr<listener_tls> tcp_tls;
     std::shared_ptr<raw_traffic> traffic = std::make_shared<raw_traffic>();
@@ -169,7 +170,12 @@ tunnel_server::exchange_hold tunnel_server::hold_exchange() {
     });
 }
 
-void tunnel_server::on_exchange(std::function<void(exchange_record)> sink) { impl_->sink = std::move(sink); }
+void tunnel_server::on_exchange(std::function<void(exchange_record)> sink, bool details) {
+    impl_->sink = std::move(sink);
+    impl_->record_details = details && impl_->sink;
+}
+
+bool tunnel_server::records_details() const noexcept { return impl_->record_details; }
 
 void tunnel_server::record(exchange_record rec) const {
     if (impl_->sink) impl_->sink(std::move(rec));

@@ -50,6 +50,11 @@ std::string to_lower(std::string_view s);
 // must not forward them.
 bool is_hop_by_hop(std::string_view name) noexcept;
 void remove_hop_by_hop(header_list& headers);
+// The comma-separated tokens of every Connection field (empty, without allocating, when there is none).
+std::vector<std::string> connection_tokens(const header_list& headers);
+// is_hop_by_hop() or named in `listed` (connection_tokens()): what remove_hop_by_hop() removes, for code that
+// copies the end-to-end fields out without copying the list first.
+bool is_hop_by_hop(std::string_view name, const std::vector<std::string>& listed) noexcept;
 
 // The protocol an HTTP upgrade asks for (`Upgrade` when `Connection` lists
 // "upgrade", e.g. "websocket"); empty when the message is no upgrade.

@@ -17,6 +17,9 @@ result<frame> decode(std::string_view bytes) noexcept;
 // split bodies into DATA frames of at most v2_max_data_payload bytes);
 // violations throw std::length_error since they are programming errors.
 std::string encode(const frame& f);
+// The same for one alternative: no copy of the frame into a `frame` first (a head's fields would be copied).
+std::string encode(const open& f);
+std::string encode(const response& f);
 
 // Whether a header block (plus `used_bytes` of target) fits the limits of an
 // OPEN or RESPONSE: at most v2_max_headers fields and v2_max_head_bytes in all.

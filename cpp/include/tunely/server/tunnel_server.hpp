@@ -110,9 +110,12 @@ public:
     using exchange_hold = std::shared_ptr<void>;
     exchange_hold hold_exchange();
 
-    // Receives a record of every exchange served through ingress.
-    void on_exchange(std::function<void(exchange_record)> sink);
+    // Receives a record of every exchange served through ingress. `details`: whether the records carry the
+    // headers and the first body bytes (a request log needs them; counters do not, and copying them cost
+    // allocations on every request).
+    void on_exchange(std::function<void(exchange_record)> sink, bool details = true);
     void record(exchange_record rec) const;
+    bool records_details() const noexcept;
 
     store_executor& store() noexcept;
 
