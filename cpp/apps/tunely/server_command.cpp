@@ -452,6 +452,7 @@ int run_server(const server_flags& f) {
 
     server::connection_options conn_options;
     conn_options.header_timeout = seconds(f.header_timeout);
+    conn_options.sessions = &*callers;  // an upgraded connection's session is joined with the callers
     transport::spawn(ioc.get_executor(),
                      server::accept_loop(acceptor, serve_http(tunnels, admin, tls ? &*tls : nullptr, conn_options,
                                                               *callers)),

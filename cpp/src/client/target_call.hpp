@@ -27,46 +27,35 @@ struct target_guard {
 template <class State>
 target_guard(std::shared_ptr<State>) -> target_guard<State>;  // clang-16 deduces no aggregate templates
 
-// Request header for the target: end-to-end fields of the tunnel request, our
-// Host, keep-alive.
-template <class Body>
-http::request<Body> make_target_request(const target_address& target, std::string_view method,
-                                        std::string_view path, const header_list& headers) {
-    http::request<Body> req;
-    req.version(11);
-    auto verb = http::string_to_verb(method);
-    if (verb == http::verb::unknown) req.method_string(method);
-    else req.method(verb);
-    // Dot-segments are resolved before the join: a request never climbs above the base path,
-    // whatever the server sent (an original server forwards them verbatim).
-    req.target(target.base_path + normalize_target(path));
-    header_list fields = headers;
-    remove_hop_by_hop(fields);
-    fields.erase("host");
-    for (const auto& f : fields) req.insert(f.name, f.value);
-    req.set(http::field::host, target.host_header);
-    req.keep_alive(true);
-    return req;
+// The start of the request head for the target, flat (transport/http_head.hpp): request line, the end-to-end fields
+// (hop-by-hop ones dropped whatever the server sent, Host replaced by ours, and those `drop(name)` is true
+// for), our Host. Returns whether a Content-Length was among the fields kept. The caller adds its own fields
+// and ends the head (end_head). Method, target and fields were checked before: by protocol 2's decoder, by
+// client_session_v1 for 1.1 (whose JSON decoder does not).
+template <class Drop>
+bool append_target_request_start(std::string& out, const target_address& target, std::string_view method,
+                                 std::string_view path, const header_list& headers, Drop drop) {
+    transport::append_request_line(out, method, target.base_path + normalize_target(path));
+    const auto listed = connection_tokens(headers);
+    bool has_length = false;
+    for (const auto& f : headers) {
+        if (is_hop_by_hop(f.name, listed) || iequals(f.name, "host") || drop(f.name)) continue;
+        if (iequals(f.name, "content-length")) has_length = true;
+        transport::append_field(out, f.name, f.value);
+    }
+    transport::append_field(out, "Host", target.host_header);
+    return has_length;
 }
 
-// The same request head, flat (transport/http_head.hpp) for protocol 2's streamed calls: the end-to-end fields
-// (hop-by-hop ones dropped whatever the server sent, Host replaced by ours), keep-alive (HTTP/1.1's default);
-// an upgrade gets its Connection/Upgrade fields back; a body without Content-Length goes chunked.
-// Method, target and fields were checked by the protocol decoder. Returns the body's framing.
+// Protocol 2's streamed calls: keep-alive (HTTP/1.1's default); an upgrade gets its Connection/Upgrade fields
+// back; a body without Content-Length goes chunked. Returns the body's framing.
 inline transport::body_framing append_target_request_head(std::string& out, const target_address& target,
                                                           std::string_view method, std::string_view path,
                                                           const header_list& headers, const std::string& upgrade,
                                                           bool has_body) {
     using transport::body_framing;
-    transport::append_request_line(out, method, target.base_path + normalize_target(path));
-    const auto listed = connection_tokens(headers);
-    bool has_length = false;
-    for (const auto& f : headers) {
-        if (is_hop_by_hop(f.name, listed) || iequals(f.name, "host")) continue;
-        if (iequals(f.name, "content-length")) has_length = true;
-        transport::append_field(out, f.name, f.value);
-    }
-    transport::append_field(out, "Host", target.host_header);
+    const bool has_length =
+        append_target_request_start(out, target, method, path, headers, [](std::string_view) { return false; });
     if (!upgrade.empty()) {
         transport::append_field(out, "Connection", "Upgrade");
         transport::append_field(out, "Upgrade", upgrade);

@@ -1,11 +1,22 @@
 #include "tunely/core/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace tunely {
 
 bool is_valid_utf8(std::string_view s) noexcept {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
     while (p < end) {
+        // ASCII eight bytes at a time: the usual text of a 1.1 body.
+        while (end - p >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ull) break;
+            p += 8;
+        }
+        if (p == end) break;
         unsigned char c = *p;
         if (c < 0x80) { ++p; continue; }
         int n;

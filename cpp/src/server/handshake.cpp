@@ -92,11 +92,18 @@ bool decodes_json_bodies(const std::vector<std::string>& capabilities) {
 // After the WebSocket accept: authentication, registration, the session.
 awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer remote);
 
+// An authenticated client's session, not yet registered or running, with what serve_channel sends and logs.
+struct accepted {
+    std::shared_ptr<session> s;  // null: refused (the channel was answered and closed)
+    std::string ok_frame;        // auth_ok
+    bool force = false;          // take over a live session of the tunnel
+};
+
 }  // namespace
 
 template <class Stream>
-awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
-                                   beast::http::request<beast::http::empty_body> upgrade) {
+awaitable<void> run_tunnel_session(handshake_context ctx, Stream& stream,
+                                   beast::http::request<beast::http::empty_body>& upgrade) {
     auto remote = peer_of(beast::get_lowest_layer(stream));
     beast::get_lowest_layer(stream).expires_never();
     websocket::stream<Stream> ws(std::move(stream));
@@ -109,6 +116,7 @@ awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
         res.set(beast::http::field::server, "tunely");
     }));
     auto [accept_ec] = co_await ws.async_accept(upgrade, as_tuple_awaitable);
+    upgrade = {};  // its fields would stay allocated for the session's life
     if (accept_ec) {
         spdlog::debug("websocket accept from {} failed: {}", remote.text, accept_ec.message());
         co_return;
@@ -117,14 +125,16 @@ awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
     co_await serve_channel(ctx, std::move(channel), std::move(remote));
 }
 
-template awaitable<void> run_tunnel_session<beast::tcp_stream>(handshake_context, beast::tcp_stream,
-                                                               beast::http::request<beast::http::empty_body>);
-template awaitable<void> run_tunnel_session<tls_stream>(handshake_context, tls_stream,
-                                                        beast::http::request<beast::http::empty_body>);
+template awaitable<void> run_tunnel_session<beast::tcp_stream>(handshake_context, beast::tcp_stream&,
+                                                               beast::http::request<beast::http::empty_body>&);
+template awaitable<void> run_tunnel_session<tls_stream>(handshake_context, tls_stream&,
+                                                        beast::http::request<beast::http::empty_body>&);
 
 namespace {
 
-awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer from) {
+// Authentication (spec/PROTOCOL.md §1.3) up to the session object. Its own coroutine so that its frame (the
+// auth message, the tunnel's row, the negotiation: about 2 KiB) is gone while the session runs.
+awaitable<accepted> authenticate(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer from) {
     const std::string remote = from.text;
     channel->set_read_limit(protocol::v1_max_message_size);
 
@@ -160,14 +170,14 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     auto read_ec = co_await channel->read(payload, text);
     if (read_ec || state->expired) {
         settle();
-        co_return;
+        co_return accepted{};
     }
     auto msg = text ? v1::decode(payload) : result<v1::message>(make_error_code(error::malformed_frame));
     auto* auth = msg ? std::get_if<v1::auth>(&*msg) : nullptr;
     if (!auth) {
         settle();
         co_await reject(*channel, "Expected auth message", "auth_failed", close_policy);
-        co_return;
+        co_return accepted{};
     }
     v1::auth request = std::move(*auth);
 
@@ -176,7 +186,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
         settle();
         spdlog::info("authentication from {} refused: too many failed authentications", remote);
         co_await reject(*channel, "Too many failed authentications", "auth_failed", close_policy);
-        co_return;
+        co_return accepted{};
     }
     auto hash = hash_token(request.token);
     std::string detail;  // the store's own words, for the log only
@@ -190,7 +200,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     });
     if (state->expired) {  // closed by the timer: the peer learns nothing, the attempt counts for nothing
         ctx.auth_failures.release(from.address);
-        co_return;
+        co_return accepted{};
     }
     settle();
     if (!found) {
@@ -198,19 +208,19 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
         spdlog::error("authentication from {}: the database is unavailable: {}", remote,
                       detail.empty() ? found.error().message() : detail);
         co_await reject(*channel, auth_unavailable_text, "auth_failed", close_internal);
-        co_return;
+        co_return accepted{};
     }
     if (ctx.stopping) {
         // Not an authentication failure (clients give up on those): a close that says "come back".
         (void)co_await channel->close(1001, "Server shutting down");
-        co_return;
+        co_return accepted{};
     }
     if (!*found || !(*found)->enabled) {
         // The same answer for unknown and disabled tunnels: no token oracle.
         spdlog::info("authentication from {} failed", remote);
         co_await delay(auth_failure_delay);
         co_await reject(*channel, "Authentication failed", "auth_failed", close_policy);
-        co_return;
+        co_return accepted{};
     }
     const auto& tunnel = **found;
     ctx.auth_failures.release(from.address);  // a good token is no failure
@@ -251,7 +261,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
                         "Tunnel '" + tunnel.domain +
                             "' is already connected from another client; use force to take over",
                         "connection_exists", close_policy);
-        co_return;
+        co_return accepted{};
     }
 
     v1::auth_ok ok{tunnel.domain, std::to_string(tunnel.id), ctx.options.server_version, {}};
@@ -266,17 +276,31 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     auto ok_frame = v1::encode(ok);
     if (v2) channel->set_read_limit(protocol::v2_max_frame_size);
 
-    auto s = v2 ? make_session_v2(std::move(channel), info, ctx.options)
-                : make_session_v1(std::move(channel), info, ctx.options);
+    accepted out;
+    out.s = v2 ? make_session_v2(std::move(channel), info, ctx.options)
+               : make_session_v1(std::move(channel), info, ctx.options);
+    out.ok_frame = std::move(ok_frame);
+    out.force = request.force;
+    co_return out;
+}
+
+awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::ws_channel> channel, peer from) {
+    auto ex = co_await asio::this_coro::executor;
+    auto a = co_await authenticate(ctx, std::move(channel), std::move(from));
+    if (!a.s) co_return;
+    auto s = std::move(a.s);
+    const auto& info = s->info();
     // Registration happens before auth_ok is sent (compat: handshake step 5), and
     // the session's run loop starts in the same turn of the executor: nothing is
     // awaited between add() and run(), so no request reaches a registered session
-    // whose reader and writer are not running. The connection time is written
+    // whose reader and writer are not running. (The domain was free when authenticate() looked, and nothing
+    // ran in between: a coroutine's result resumes its caller at once.) The connection time is written
     // beside the session, never before it.
-    if (ctx.registry.add(s, request.force)) co_return;  // cannot fail after the find() above
-    s->send_text(std::move(ok_frame));
-    spdlog::info("tunnel {} connected from {} (protocol {}, client {}{})", info.domain, remote,
-                 v2 ? "2" : "1.1", request.client_version,
+    if (ctx.registry.add(s, a.force)) co_return;  // cannot fail after authenticate()'s find()
+    s->send_text(std::move(a.ok_frame));
+    a = accepted{};
+    spdlog::info("tunnel {} connected from {} (protocol {}, client {}{})", info.domain, info.remote_address,
+                 info.protocol == 2 ? "2" : "1.1", info.client_version,
                  info.json_string_bodies ? ", bodies as JSON strings" : "");
     auto write = std::make_shared<connected_write>();
     write->domain = info.domain;
@@ -285,7 +309,7 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
 
     auto reason = co_await s->run();
     ctx.registry.remove(info.domain, s.get());
-    spdlog::info("tunnel {} disconnected ({}): {}", info.domain, remote, reason);
+    spdlog::info("tunnel {} disconnected ({}): {}", info.domain, info.remote_address, reason);
 }
 
 }  // namespace

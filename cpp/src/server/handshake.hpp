@@ -20,9 +20,12 @@ struct handshake_context {
     auth_limiter& auth_failures;  // failed authentications per source address
 };
 
-// Stream: boost::beast::tcp_stream or tls_stream.
+// Stream: boost::beast::tcp_stream or tls_stream. `stream` and `upgrade` belong to the caller, which awaits
+// this (tunnel_server::serve_websocket): by reference, so that no moved-from copy of the stream (Beast keeps
+// an allocated state behind one, about 0.5 KiB) lives in this frame for the session's life. The WebSocket
+// takes the stream; `upgrade` is cleared once accepted.
 template <class Stream>
-awaitable<void> run_tunnel_session(handshake_context ctx, Stream stream,
-                                   boost::beast::http::request<boost::beast::http::empty_body> upgrade);
+awaitable<void> run_tunnel_session(handshake_context ctx, Stream& stream,
+                                   boost::beast::http::request<boost::beast::http::empty_body>& upgrade);
 
 }  // namespace tunely::server

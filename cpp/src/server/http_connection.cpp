@@ -108,7 +108,13 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
         auto path = target.substr(0, target.find('?'));
 
         if (beast::websocket::is_upgrade(req) && path == server.options().ws_path) {
-            co_await server.serve_websocket(std::move(stream), parser.release());
+            auto upgrade = parser.release();
+            if (options.sessions) {
+                auto session = server.serve_websocket(std::move(stream), std::move(upgrade));
+                options.sessions->spawn(std::move(session), "tunnel session " + caller_ip);
+                co_return;
+            }
+            co_await server.serve_websocket(std::move(stream), std::move(upgrade));
             co_return;
         }
 

@@ -53,7 +53,7 @@ awaitable<void> tunnel_server::serve_websocket(
     auto state = impl_;  // keeps registry and options alive for the session's life
     if (state->stopping) co_return;
     handshake_context ctx{state->options, *state->store, state->registry, state->stopping, state->auth_failures};
-    co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
+    co_await run_tunnel_session(ctx, stream, upgrade);  // by reference: this frame owns both
 }
 
 awaitable<void> tunnel_server::serve_websocket(
@@ -61,7 +61,7 @@ awaitable<void> tunnel_server::serve_websocket(
     auto state = impl_;
     if (state->stopping) co_return;
     handshake_context ctx{state->options, *state->store, state->registry, state->stopping, state->auth_failures};
-    co_await run_tunnel_session(ctx, std::move(stream), std::move(upgrade));
+    co_await run_tunnel_session(ctx, stream, upgrade);  // by reference: this frame owns both
 }
 
 result<std::shared_ptr<exchange>> tunnel_server::open_exchange(std::string_view domain, request_head head) {

@@ -20,15 +20,8 @@ void body_queue::fail(std::error_code reason) {
 }
 
 std::optional<result<std::optional<std::string>>> body_queue::try_next() {
-    if (!empty()) {
-        std::string chunk = std::move(chunks_[head_++]);
-        if (head_ == chunks_.size()) {
-            chunks_.clear();  // keeps the capacity
-            head_ = 0;
-        } else if (head_ >= 16 && 2 * head_ >= chunks_.size()) {
-            chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
-            head_ = 0;
-        }
+    if (!chunks_.empty()) {
+        std::string chunk = chunks_.pop_front();
         buffered_bytes_ -= chunk.size();
         return result<std::optional<std::string>>(std::optional<std::string>(std::move(chunk)));
     }

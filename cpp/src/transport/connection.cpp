@@ -11,7 +11,7 @@ connection::connection(std::shared_ptr<ws_channel> channel, heartbeat_options he
       outbox_(channel_->get_executor(), limits),
       heartbeat_(heartbeat),
       last_seen_(std::chrono::steady_clock::now()),
-      stop_heartbeat_(channel_->get_executor()) {
+      heartbeat_timer_(channel_->get_executor()) {
     // The outbox is a member: it cannot call this after the connection is gone.
     outbox_.on_overflow([this] { channel_->abort(); });
 }
@@ -51,9 +51,10 @@ awaitable<void> connection::write_loop() {
 awaitable<std::string> connection::run() {
     auto self = shared_from_this();
     auto ex = get_executor();
-    // The two children (heartbeat, writer) are joined before run() returns; `self` keeps this alive meanwhile.
-    auto beat = std::make_shared<child_state>(ex);
-    spawn(ex, as_child(beat, heartbeat()), "heartbeat " + channel_->remote_address());
+    // The writer is joined before run() returns (`self` keeps this alive meanwhile); the heartbeat's timer is
+    // cancelled.
+    next_ping_ = std::chrono::steady_clock::now() + heartbeat_.ping_interval;
+    arm_heartbeat();
     auto writer = std::make_shared<child_state>(ex);
     spawn(ex, as_child(writer, write_loop()), "writer " + channel_->remote_address());
 
@@ -70,10 +71,9 @@ awaitable<std::string> connection::run() {
     }
     ended_ = true;
     on_ended();
-    stop_heartbeat_.notify();
+    heartbeat_timer_.cancel();
     if (!outbox_.closing()) outbox_.stop();
     while (!writer->done) co_await writer->finished.wait();
-    while (!beat->done) co_await beat->finished.wait();
     co_await join_children();
     co_return end_reason_;
 }
@@ -84,23 +84,28 @@ void connection::close(std::uint16_t code, std::string reason) {
     outbox_.push_close(code, std::move(reason));
 }
 
-awaitable<void> connection::heartbeat() {
-    auto self = shared_from_this();
-    auto next_ping = std::chrono::steady_clock::now() + heartbeat_.ping_interval;
-    while (!ended_) {
-        auto now = std::chrono::steady_clock::now();
-        if (now - last_seen_ >= heartbeat_.idle_timeout) {
-            end_reason_ = "nothing received for " + std::to_string(heartbeat_.idle_timeout.count()) + " ms";
-            spdlog::info("{}: {}, closing", channel_->remote_address(), end_reason_);
-            channel_->abort();
-            co_return;
-        }
-        if (now >= next_ping) {
-            send_ping();
-            next_ping = now + heartbeat_.ping_interval;
-        }
-        co_await stop_heartbeat_.wait_until(std::min(next_ping, last_seen_ + heartbeat_.idle_timeout));
+void connection::arm_heartbeat() {
+    heartbeat_timer_.expires_at(std::min(next_ping_, last_seen_ + heartbeat_.idle_timeout));
+    heartbeat_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+        if (ec) return;  // cancelled: the connection ended
+        if (auto self = weak.lock()) self->on_heartbeat();
+    });
+}
+
+void connection::on_heartbeat() {
+    if (ended_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_seen_ >= heartbeat_.idle_timeout) {
+        end_reason_ = "nothing received for " + std::to_string(heartbeat_.idle_timeout.count()) + " ms";
+        spdlog::info("{}: {}, closing", channel_->remote_address(), end_reason_);
+        channel_->abort();
+        return;
     }
+    if (now >= next_ping_) {
+        send_ping();
+        next_ping_ = now + heartbeat_.ping_interval;
+    }
+    arm_heartbeat();
 }
 
 }  // namespace tunely::transport

@@ -37,8 +37,7 @@ void outbox::stop() {
 awaitable<boost::system::error_code> outbox::run(ws_channel& channel) {
     for (;;) {
         while (!stopped_ && !queue_.empty()) {
-            item it = std::move(queue_.front());
-            queue_.pop_front();
+            item it = queue_.pop_front();
             const std::size_t taken = it.text ? it.bytes.size() : take_batch(it.bytes);
             auto ec = co_await channel.write(asio::buffer(it.bytes), asio::const_buffer(), it.text);
             queued_bytes_ -= std::min(queued_bytes_, taken);
@@ -71,8 +70,7 @@ std::size_t outbox::take_batch(std::string& first) {
     while (!queue_.empty() && fits(queue_.front())) {
         v2::append_to_batch(batch, queue_.front().bytes);
         size = batch.size();
-        taken += queue_.front().bytes.size();
-        queue_.pop_front();
+        taken += queue_.pop_front().bytes.size();
     }
     first = std::move(batch);
     return taken;

@@ -96,6 +96,21 @@ TEST(utf8, validates_strictly) {
     EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
 }
 
+TEST(utf8, long_ascii_runs_are_checked_to_the_last_byte) {
+    // ASCII is taken eight bytes at a time: a bad byte anywhere, before, inside or after a word, is found.
+    for (std::size_t len : {1u, 7u, 8u, 9u, 16u, 17u, 31u}) {
+        for (std::size_t at = 0; at < len; ++at) {
+            std::string text(len, 'a');
+            text[at] = '\xff';
+            EXPECT_FALSE(is_valid_utf8(text)) << "length " << len << ", bad byte at " << at;
+            std::string ok = std::string(len, 'a') + "\xc3\xa9" + std::string(len, 'b');
+            EXPECT_TRUE(is_valid_utf8(ok)) << len;
+            std::string cut = std::string(len, 'a') + "\xc3";
+            EXPECT_FALSE(is_valid_utf8(cut)) << "truncated after " << len << " ASCII bytes";
+        }
+    }
+}
+
 TEST(error, every_code_has_a_name_message_and_status) {
     for (int i = 0; i <= static_cast<int>(error::shutting_down); ++i) {
         auto e = static_cast<error>(i);

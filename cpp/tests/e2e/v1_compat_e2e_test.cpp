@@ -371,6 +371,36 @@ TEST(v1_compat_client, bodies_from_a_server_without_capabilities_are_the_exact_t
     EXPECT_EQ(target_got(server.post(json::string(R"("a=1")"))), R"("a=1")");
 }
 
+// 1.1 is JSON: a server (hostile, or buggy) can put CR, LF or spaces into a request's method, path or fields,
+// which would split the client's request to the target in two (request smuggling into the internal network).
+// Each such request is refused with 400; the session and the next requests go on.
+TEST(v1_compat_client, a_request_that_would_split_the_targets_request_is_refused) {
+    test_target target;
+    fake_v1_server server;
+    auto client = connect_to(server, target);
+    ASSERT_NO_THROW(server.accept(original_auth_ok));
+    auto send_request = [&](const std::string& id, const std::string& method, const std::string& path,
+                            json::object headers) {
+        server.send({{"type", "request"}, {"id", id}, {"method", method}, {"path", path}, {"headers", headers},
+                     {"body", nullptr}, {"timeout", 10.0}});
+        for (;;) {
+            auto m = server.next();
+            if (m.at("type").as_string() == "response" && m.at("id").as_string() == id) return m;
+        }
+    };
+    const std::string smuggled = "\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+    auto by_field = send_request("f", "GET", "/echo", {{"x-note", "a" + smuggled}});
+    auto by_path = send_request("p", "GET", "/echo HTTP/1.1" + smuggled, {});
+    auto by_method = send_request("m", "GET /echo HTTP/1.1" + smuggled + "GET", "/echo", {});
+    auto by_name = send_request("n", "GET", "/echo", {{"x-a: b\r\nx-c", "d"}});
+    for (const auto* r : {&by_field, &by_path, &by_method, &by_name}) {
+        EXPECT_EQ(r->at("status").as_int64(), 400) << json::serialize(*r);
+        EXPECT_NE(json::serialize(*r).find("not allowed in HTTP"), std::string::npos) << json::serialize(*r);
+    }
+    auto fine = send_request("ok", "GET", "/echo", {{"x-note", "plain"}});
+    EXPECT_EQ(fine.at("status").as_int64(), 200) << json::serialize(fine);
+}
+
 // TCP mode of an original 0.12 server (tunely-0.12.md §2.3-2.5): the server relays one external connection as
 // tcp_connect / tcp_data (base64) / tcp_close. What the client sends back for `conn_id`, until its tcp_close.
 struct tcp_reply {

@@ -11,6 +11,7 @@
 
 #include "tunely/server/streams.hpp"
 #include "tunely/server/tunnel_server.hpp"
+#include "tunely/transport/task_group.hpp"
 
 namespace tunely::server {
 
@@ -24,6 +25,10 @@ struct connection_options {
     // its previous response (the keep-alive wait included), else its connection is closed
     // without an answer: a caller dripping a head byte by byte holds a connection no longer.
     std::chrono::milliseconds header_timeout{60'000};
+    // Where a tunnel WebSocket accepted on the connection goes on (spawned there, on the connection's executor),
+    // so that the HTTP connection's coroutine and its state (parser, buffer: about 3 KiB) end with the upgrade
+    // instead of living as long as the session. Null: the session runs inside the connection's coroutine.
+    transport::task_group* sessions = nullptr;
 };
 
 awaitable<void> serve_http_connection(tunnel_server& server, boost::beast::tcp_stream stream,

@@ -11,12 +11,12 @@
 // changed() (notifier), but one reader at a time calls next().
 // Cancel safety: an abandoned next() loses nothing (a chunk is taken only when
 // it is returned).
-#include <vector>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include "tunely/core/result.hpp"
+#include "tunely/transport/fifo.hpp"
 #include "tunely/transport/notifier.hpp"
 
 namespace tunely::transport {
@@ -45,18 +45,13 @@ public:
     bool closed() const noexcept { return ended_ || failed_; }
     std::error_code error() const noexcept { return error_; }
     std::size_t buffered_bytes() const noexcept { return buffered_bytes_; }
-    bool empty() const noexcept { return head_ == chunks_.size(); }
+    bool empty() const noexcept { return chunks_.empty(); }
     // Wakes on every push, end and failure; also usable by the owner to wake
     // its own waiters (a stream's credit).
     notifier& changed() noexcept { return changed_; }
 
 private:
-    // A FIFO of chunks: chunks_[head_..] are queued. A vector, not a std::deque: libstdc++'s deque allocates
-    // twice when it is constructed, and there is a body_queue per stream (two allocations per request on each
-    // side); this one allocates at the first push. The consumed prefix is dropped once it is half the vector, so
-    // a queue that never runs empty does not grow with what went through it.
-    std::vector<std::string> chunks_;
-    std::size_t head_ = 0;
+    fifo<std::string> chunks_;  // not a std::deque: see fifo.hpp
     std::size_t buffered_bytes_ = 0;
     bool ended_ = false;
     bool failed_ = false;

@@ -59,12 +59,17 @@ protected:
     outbox outbox_;
 
 private:
-    awaitable<void> heartbeat();
+    // The heartbeat is a timer and a handler, not a coroutine: an idle session keeps one pending wait instead
+    // of a coroutine frame, its spawn wrapper and a join state (about 1 KiB per session). The handler holds a
+    // weak_ptr: a wait still pending when the connection is gone finds nothing to do.
+    void arm_heartbeat();
+    void on_heartbeat();
     awaitable<void> write_loop();
 
     heartbeat_options heartbeat_;
     std::chrono::steady_clock::time_point last_seen_;
-    notifier stop_heartbeat_;
+    std::chrono::steady_clock::time_point next_ping_;
+    asio::steady_timer heartbeat_timer_;
     bool ended_ = false;
     std::string end_reason_;
 };

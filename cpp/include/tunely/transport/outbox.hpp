@@ -12,11 +12,11 @@
 // Not thread-safe: push*() and run() on the channel's executor.
 // Cancel safety: wait_below() may be abandoned at any time (it changes nothing).
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "tunely/transport/fifo.hpp"
 #include "tunely/transport/notifier.hpp"
 #include "tunely/transport/ws_channel.hpp"
 
@@ -77,7 +77,7 @@ private:
     // fit the limit) into one BATCH with it; returns the queued bytes it covers.
     std::size_t take_batch(std::string& first);
 
-    std::deque<item> queue_;
+    fifo<item> queue_;  // not a std::deque: see fifo.hpp
     std::optional<close_request> close_;
     std::size_t queued_bytes_ = 0;
     std::size_t batch_limit_ = 0;  // 0: one frame per message
