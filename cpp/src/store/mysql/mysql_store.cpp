@@ -1,27 +1,9 @@
 // MySQL / MariaDB backend: schema versions in MySQL's dialect (InnoDB, utf8mb4).
-#include <soci/mysql/soci-mysql.h>
-
+#include "backend_glue.hpp"
 #include "server_connect.hpp"
 
 namespace tunely::store {
 namespace {
-
-// By error number: 1062 ER_DUP_ENTRY and 1586 ER_DUP_ENTRY_WITH_KEY_NAME are
-// unique violations. SOCI's connection_error category covers the client's
-// 2002/2003/2006/2013 and MariaDB's 1927 (connection killed); added here: 1053
-// ER_SERVER_SHUTDOWN and 2055 CR_SERVER_LOST_EXTENDED.
-failure_kind classify_mysql(const soci::soci_error& e) {
-    if (e.get_error_category() == soci::soci_error::connection_error) return failure_kind::connection_lost;
-    const auto* my = dynamic_cast<const soci::mysql_soci_error*>(&e);
-    if (!my) return failure_kind::other;
-    switch (my->err_num_) {
-    case 1062:
-    case 1586: return failure_kind::unique_violation;
-    case 1053:
-    case 2055: return failure_kind::connection_lost;
-    default: return failure_kind::other;
-    }
-}
 
 dialect mysql_dialect() {
     dialect d;
@@ -84,7 +66,6 @@ dialect mysql_dialect() {
              " DROP COLUMN udp_port, DROP COLUMN tcp_port",
          }},
     };
-    d.classify = classify_mysql;
     return d;
 }
 
@@ -98,7 +79,11 @@ std::unique_ptr<store> open_mysql_store(const server_options& o) {
                           " connect_timeout=10";
     auto with_port = o;
     with_port.port = port;
-    return open_server_store(*soci::factory_mysql(), connect, with_port, mysql_dialect(), "MySQL");
+    // The backend's SOCI library is loaded now, not linked in (backend_glue.hpp).
+    const auto& glue = load_backend_glue("mysql");
+    auto d = mysql_dialect();
+    d.classify = glue.classify;
+    return open_server_store(*glue.factory, connect, with_port, std::move(d), "MySQL");
 }
 
 }  // namespace tunely::store

@@ -1,27 +1,9 @@
 // PostgreSQL backend: schema versions in PostgreSQL's dialect.
-#include <soci/postgresql/soci-postgresql.h>
-
+#include "backend_glue.hpp"
 #include "server_connect.hpp"
 
 namespace tunely::store {
 namespace {
-
-// By SQLSTATE (PostgreSQL manual, appendix A): 23505 unique_violation; class 08
-// connection exceptions; 57P01-57P03 the server shuts down or is not up yet.
-// SOCI 4.0.3 gives a connection that broke without an answer a blank SQLSTATE:
-// sql_store recognises that case by asking the session.
-failure_kind classify_postgresql(const soci::soci_error& e) {
-    const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e);
-    if (!pg)
-        return e.get_error_category() == soci::soci_error::connection_error ? failure_kind::connection_lost
-                                                                            : failure_kind::other;
-    const std::string state = pg->sqlstate();
-    if (state == "23505") return failure_kind::unique_violation;
-    if (pg->get_error_category() == soci::soci_error::connection_error || state.starts_with("08") ||
-        state == "57P01" || state == "57P02" || state == "57P03")
-        return failure_kind::connection_lost;
-    return failure_kind::other;
-}
 
 dialect postgresql_dialect() {
     dialect d;
@@ -83,7 +65,6 @@ dialect postgresql_dialect() {
              "ALTER TABLE tunnels DROP COLUMN tcp_port",
          }},
     };
-    d.classify = classify_postgresql;
     return d;
 }
 
@@ -96,7 +77,11 @@ std::unique_ptr<store> open_postgresql_store(const server_options& o) {
                           " password=" + connection_value(o.password.reveal()) + " connect_timeout=10";
     auto with_port = o;
     with_port.port = port;
-    return open_server_store(*soci::factory_postgresql(), connect, with_port, postgresql_dialect(), "PostgreSQL");
+    // The backend's SOCI library is loaded now, not linked in (backend_glue.hpp).
+    const auto& glue = load_backend_glue("postgresql");
+    auto d = postgresql_dialect();
+    d.classify = glue.classify;
+    return open_server_store(*glue.factory, connect, with_port, std::move(d), "PostgreSQL");
 }
 
 }  // namespace tunely::store
