@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { TunnelClient } from './client.js';
+import { CoalescedOutputs } from './coalesced_output.js';
 import { TunelyError } from './errors.js';
 import { parseHostPort } from './tcp.js';
 import { TerminalView } from './terminal.js';
@@ -45,7 +46,9 @@ export async function connect(flags: ConnectFlags): Promise<number> {
     process.stderr.write(`error: --tcp-target '${flags.tcpTarget}' is not HOST:PORT (a port 1-65535; an IPv6 address in brackets, e.g. [::1]:22)\n`);
     return 2;
   }
-  const view = new TerminalView(flags.server, flags.target, process.stdout.isTTY === true);
+  // One write per event-loop turn, not per request line (coalesced_output.ts).
+  const outputs = new CoalescedOutputs();
+  const view = new TerminalView(flags.server, flags.target, process.stdout.isTTY === true, outputs.out, outputs.err);
   let client: TunnelClient;
   try {
     client = new TunnelClient({
@@ -65,7 +68,10 @@ export async function connect(flags: ConnectFlags): Promise<number> {
   });
   let signals = 0;
   const onSignal = () => {
-    if (++signals > 1) process.exit(130); // a second Ctrl-C ends at once
+    if (++signals > 1) {
+      outputs.flush();
+      process.exit(130); // a second Ctrl-C ends at once
+    }
     client.stop();
   };
   process.on('SIGINT', onSignal);
@@ -81,6 +87,7 @@ export async function connect(flags: ConnectFlags): Promise<number> {
     view.error(e instanceof TunelyError ? `${e.code}: ${e.message}` : (e as Error).message);
     return 1;
   } finally {
+    outputs.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -104,7 +104,8 @@ interface Session {
 interface Stream {
   id: number;
   session: Session;
-  abort: AbortController;
+  aborted: boolean; // reset, or the session ended: whatever serves the stream stops
+  abortHooks: Array<() => void>; // run once, when it is aborted (onAbort)
   body?: Readable; // request body arriving as DATA
   bodyEnded: boolean; // the request direction has ended (END_STREAM seen)
   receiveCredit: number; // request bytes the server may still send
@@ -490,7 +491,10 @@ export class TunnelClient {
     if (s.closed) return;
     s.closed = true;
     if (s.raw) this.tcpStreams--;
-    if (abort) s.abort.abort();
+    if (abort) {
+      s.aborted = true;
+      for (const h of s.abortHooks.splice(0)) h();
+    }
     for (const w of s.creditWaiters.splice(0)) w();
     if (this.streams.get(s.id) === s) this.streams.delete(s.id);
     this.closeIfGone(s.session);
@@ -501,7 +505,7 @@ export class TunnelClient {
   // credit back as its consumer drains it.
   private openStream(session: Session, f: v2.Open, raw: boolean): Stream {
     const s: Stream = {
-      id: f.streamId, session, abort: new AbortController(), bodyEnded: f.endStream, receiveCredit: v2InitialWindow - f.body.length,
+      id: f.streamId, session, aborted: false, abortHooks: [], bodyEnded: f.endStream, receiveCredit: v2InitialWindow - f.body.length,
       pendingCredit: 0, sendCredit: v2InitialWindow, creditWaiters: [], closed: false, raw,
     };
     this.streams.set(s.id, s);
@@ -513,6 +517,32 @@ export class TunnelClient {
       if (f.endStream) body.push(null);
     }
     return s;
+  }
+
+  // Runs `hook` once when the stream is aborted (at once if it already was).
+  private onAbort(s: Stream, hook: () => void): void {
+    if (s.aborted) hook();
+    else s.abortHooks.push(hook);
+  }
+
+  // An AbortSignal that fires when the stream is aborted, for APIs that take
+  // one (an AbortController per stream only where it is needed: it is costly).
+  private abortSignal(s: Stream): AbortSignal {
+    const c = new AbortController();
+    this.onAbort(s, () => c.abort());
+    return c.signal;
+  }
+
+  // Sends all of `chunk` as DATA at once when the stream's credit covers it and
+  // the WebSocket's queue is at or below its high-water mark; false (nothing
+  // sent) otherwise, or once the stream is closed: then sendData() waits.
+  private sendNow(s: Stream, chunk: Buffer): boolean {
+    const out = s.session.out;
+    if (s.closed || chunk.length > s.sendCredit || out.queued > out.highWater) return false;
+    for (let at = 0; at < chunk.length; at += v2MaxDataPayload)
+      out.send(v2.encode({ type: 'data', streamId: s.id, endStream: false, bytes: chunk.subarray(at, at + v2MaxDataPayload) }));
+    s.sendCredit -= chunk.length;
+    return true;
   }
 
   // Bytes towards the server as DATA frames under the stream's send credit, and
@@ -568,7 +598,7 @@ export class TunnelClient {
       this.closeStream(s, true);
     };
     const limit = f.timeoutMs ? Math.min(this.options.connectTimeout, f.timeoutMs) : this.options.connectTimeout;
-    const { socket, connected } = connectTcp(this.tcpTarget, limit, s.abort.signal);
+    const { socket, connected } = connectTcp(this.tcpTarget, limit, this.abortSignal(s));
     socket.on('error', () => undefined); // handled below (connect failure, then 'error' while relaying)
     try {
       await connected;
@@ -584,7 +614,7 @@ export class TunnelClient {
       this.emit('onRequestDone', summary);
       return;
     }
-    s.abort.signal.addEventListener('abort', () => socket.destroy(), { once: true });
+    this.onAbort(s, () => socket.destroy());
     out.send(v2.encode({ type: 'response', streamId: s.id, endStream: false, status: 200, headers: [], body: new Uint8Array(0) }));
     summary.status = 200;
     await new Promise<void>((resolve) => {
@@ -629,7 +659,7 @@ export class TunnelClient {
       // Server → target: what is held, then what arrives; its END_STREAM ends our writes (socket.end()).
       body.pipe(socket);
     });
-    if (s.abort.signal.aborted && !summary.error) summary.error = 'Connection reset'; // a RESET, or the session ended
+    if (s.aborted && !summary.error) summary.error = 'Connection reset'; // a RESET, or the session ended
     summary.durationMs = Date.now() - started;
     this.emit('onRequestDone', summary);
   }
@@ -638,8 +668,9 @@ export class TunnelClient {
     const started = Date.now();
     // The original's request message: the stream id as id, header names in
     // lower case, folded as 1.1 folds them; the body only when it arrived whole
-    // in OPEN as UTF-8 text, else null (it streams to the target).
-    this.emit('onRequest', {
+    // in OPEN as UTF-8 text, else null (it streams to the target). Built only
+    // when someone listens: it costs a fold of the head per request.
+    if (this.onRequest) this.emit('onRequest', {
       type: MessageType.REQUEST, id: String(f.streamId), method: f.method, path: f.target,
       headers: Object.fromEntries(foldForV1(f.headers).map(([n, v]) => [n.toLowerCase(), v])), body: wholeText(f),
       timeout: (f.timeoutMs || this.options.requestTimeout) / 1000,
@@ -649,33 +680,11 @@ export class TunnelClient {
     const send = (frame: v2.Frame) => out.send(v2.encode(frame));
     const body = s.body ?? null;
     const summary: RequestSummary = { method: f.method, path: f.target, status: 0, durationMs: 0 };
-    const sendData = (chunk: Buffer) => this.sendData(s, chunk);
     try {
       const timeout = f.timeoutMs || this.options.requestTimeout;
       const upgrade = upgradeProtocol(f.headers);
-      const res = upgrade
-        ? await this.target.upgrade(f.method, f.target, f.headers, upgrade, timeout, s.abort.signal)
-        : await this.target.call(f.method, f.target, f.headers, body, timeout, s.abort.signal);
-      if (!v2.headFits(res.headers)) {
-        // Not a frame we may send (spec §2.10): this exchange fails with 502; the session goes on.
-        if ('socket' in res) res.socket.destroy();
-        else discard(res.body);
-        throw headTooLarge(res.headers.length);
-      }
-      send({ type: 'response', streamId: s.id, endStream: false, status: res.status, headers: res.headers, body: new Uint8Array(0) });
-      summary.status = res.status;
-      if ('socket' in res) {
-        // 101 (spec §2.12): raw bytes both ways until the target closes; the caller's end half-closes the target.
-        const socket = res.socket;
-        s.abort.signal.addEventListener('abort', () => socket.destroy(), { once: true });
-        body!.pipe(socket);
-        socket.on('error', () => undefined); // reported through the iteration below
-        if (res.head.length) await sendData(res.head);
-        for await (const chunk of socket) await sendData(chunk as Buffer);
-        socket.destroy();
-      } else {
-        for await (const chunk of res.body) await sendData(chunk as Buffer);
-      }
+      if (upgrade) await this.relayUpgrade(s, f, upgrade, timeout, summary);
+      else await this.relayExchange(s, f, body, timeout, summary);
       send({ type: 'data', streamId: s.id, endStream: true, bytes: new Uint8Array(0) });
     } catch (e) {
       if (!s.closed) {
@@ -688,6 +697,70 @@ export class TunnelClient {
       this.closeStream(s, false);
       summary.durationMs = Date.now() - started;
       this.emit('onRequestDone', summary);
+    }
+  }
+
+  // An ordinary exchange (Target.exchange): the head as RESPONSE, the body as
+  // DATA. A chunk goes out at once while the stream's credit and the outbox
+  // allow (sendNow); else the target's connection is paused until it went
+  // (sendData). Resolves once the whole body was handed to the outbox
+  // (END_STREAM is the caller's); rejects with the target's failure, a head
+  // the protocol cannot carry, or once the stream was reset.
+  private relayExchange(s: Stream, f: v2.Open, body: Readable | null, timeout: number, summary: RequestSummary): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let pending: Promise<void> | undefined; // chunks waiting for credit or room, in order
+      const fail = (e: unknown) => {
+        reject(e);
+        exchange.abort();
+      };
+      const exchange = this.target.exchange(f.method, f.target, f.headers, body, timeout, {
+        head: (status, headers) => {
+          // Not a frame we may send (spec §2.10): this exchange fails with 502; the session goes on.
+          if (!v2.headFits(headers)) return fail(headTooLarge(headers.length));
+          s.session.out.send(v2.encode({ type: 'response', streamId: s.id, endStream: false, status, headers, body: new Uint8Array(0) }));
+          summary.status = status;
+        },
+        data: (chunk) => {
+          if (!pending && this.sendNow(s, chunk)) return true;
+          const mine = (pending ?? Promise.resolve()).then(() => this.sendData(s, chunk));
+          pending = mine;
+          mine.then(() => {
+            if (pending !== mine) return;
+            pending = undefined;
+            exchange.resume();
+          }, fail);
+          return false;
+        },
+        end: () => (pending ? pending.then(resolve, () => undefined) : resolve()),
+        fail: reject,
+      });
+      this.onAbort(s, () => exchange.abort());
+    });
+  }
+
+  // An HTTP upgrade (spec §2.12) on a connection of its own: on 101 raw bytes
+  // both ways until the target closes (the caller's end half-closes the
+  // target); a target that declines answers as an ordinary response.
+  private async relayUpgrade(s: Stream, f: v2.Open, upgrade: string, timeout: number, summary: RequestSummary): Promise<void> {
+    const res = await this.target.upgrade(f.method, f.target, f.headers, upgrade, timeout, this.abortSignal(s));
+    if (!v2.headFits(res.headers)) {
+      // Not a frame we may send (spec §2.10): this exchange fails with 502; the session goes on.
+      if ('socket' in res) res.socket.destroy();
+      else discard(res.body);
+      throw headTooLarge(res.headers.length);
+    }
+    s.session.out.send(v2.encode({ type: 'response', streamId: s.id, endStream: false, status: res.status, headers: res.headers, body: new Uint8Array(0) }));
+    summary.status = res.status;
+    if ('socket' in res) {
+      const socket = res.socket;
+      this.onAbort(s, () => socket.destroy());
+      s.body!.pipe(socket);
+      socket.on('error', () => undefined); // reported through the iteration below
+      if (res.head.length) await this.sendData(s, res.head);
+      for await (const chunk of socket) await this.sendData(s, chunk as Buffer);
+      socket.destroy();
+    } else {
+      for await (const chunk of res.body) await this.sendData(s, chunk as Buffer);
     }
   }
 }

@@ -5,7 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Pool, request, type Dispatcher } from 'undici';
 
 import type { ErrorCode } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
@@ -16,21 +16,31 @@ const hopByHop = new Set([
   'proxy-authenticate', 'proxy-authorization', 'host',
 ]);
 
-// Drops hop-by-hop fields (and those named in Connection) and Host.
+// Drops hop-by-hop fields (and those named in Connection) and Host. (Plain
+// loops, each name lower-cased once: this runs twice per request.)
 export function endToEnd(headers: HeaderList): HeaderList {
-  const listed = new Set<string>();
-  for (const [n, v] of headers)
-    if (n.toLowerCase() === 'connection') for (const t of v.split(',')) if (t.trim()) listed.add(t.trim().toLowerCase());
-  return headers.filter(([n]) => !hopByHop.has(n.toLowerCase()) && !listed.has(n.toLowerCase()));
+  let listed: Set<string> | undefined;
+  for (const [n, v] of headers) {
+    if (n.length !== 10 || n.toLowerCase() !== 'connection') continue;
+    for (const t of v.split(',')) if (t.trim()) (listed ??= new Set()).add(t.trim().toLowerCase());
+  }
+  const out: HeaderList = [];
+  for (const field of headers) {
+    const name = field[0].toLowerCase();
+    if (!hopByHop.has(name) && !listed?.has(name)) out.push(field);
+  }
+  return out;
 }
 
 // The protocol an HTTP upgrade asks for (Upgrade, when Connection lists
 // "upgrade"); '' when the message is no upgrade.
 export function upgradeProtocol(headers: HeaderList): string {
-  const listed = headers
-    .filter(([n]) => n.toLowerCase() === 'connection')
-    .flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase()));
-  if (!listed.includes('upgrade')) return '';
+  let upgrade = false;
+  for (const [n, v] of headers) {
+    if (n.length !== 10 || n.toLowerCase() !== 'connection') continue;
+    for (const t of v.split(',')) if (t.trim().toLowerCase() === 'upgrade') upgrade = true;
+  }
+  if (!upgrade) return '';
   return headers.find(([n]) => n.toLowerCase() === 'upgrade')?.[1] ?? '';
 }
 
@@ -96,25 +106,137 @@ export function classifyTargetError(e: unknown): TargetError {
   return new TargetError('target_error', `Target service error: ${err.message ?? String(e)}`);
 }
 
+// What exchange() reports, in this order: head once, then data any number of
+// times, then end; or fail at any point instead (and nothing after it).
+export interface ResponseSink {
+  head(status: number, headers: HeaderList): void;
+  // false: the sink cannot take more now; the target is not read until resume().
+  data(chunk: Buffer): boolean;
+  end(): void;
+  fail(error: TargetError): void;
+}
+
+// An exchange in flight: resume() after data() returned false; abort() drops
+// it (the sink hears fail() unless it already ended; the connection closes).
+export interface Exchange {
+  resume(): void;
+  abort(): void;
+}
+
+// Response head fields as undici delivers them (raw: names and values as
+// bytes) to a HeaderList with lower-case names, as undici's parsed headers had
+// them, latin1 so every byte survives.
+function rawFields(raw: Buffer[] | string[]): HeaderList {
+  const out: HeaderList = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toString('latin1').toLowerCase(), raw[i + 1]!.toString('latin1')]);
+  return out;
+}
+
+// Whether the WHATWG URL parser leaves `path` exactly as it is: "/" then only
+// characters it copies unchanged (in path and query), no segment "." or ".."
+// (spelled with dots or %2e), no "//" start (read as a host) and no empty "?"
+// (dropped). Anything else goes through the parser.
+const plainChars = /^\/(?!\/)[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/;
+const dotSegment = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
+function isPlainPath(path: string): boolean {
+  return plainChars.test(path) && !dotSegment.test(path) && !path.endsWith('?');
+}
+
 export class Target {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  // One keep-alive pool for the target's origin (an Agent in front of it only adds a lookup per request).
+  private readonly pool: Pool;
   private readonly base: URL;
+  private readonly basePath: string;
 
   constructor(targetUrl: string) {
     this.base = new URL(targetUrl);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:')
       throw new TypeError(`target must be an http(s) URL: ${targetUrl}`);
+    this.basePath = this.base.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(this.base.origin, { keepAliveTimeout: 30_000, connections: 64 });
+  }
+
+  // The request target as sent: base path + path, normalised as a URL would
+  // (dot segments, percent-encoding), the path never read as a host ("//x").
+  // A plain path, which the URL parser would leave as it is, skips the parser.
+  // A path without its leading "/" gets one: appended to the origin as it is,
+  // "@host/" or ".evil.example/" would name another host.
+  private pathOf(path: string): string {
+    if (!path.startsWith('/')) path = `/${path}`;
+    if (isPlainPath(path)) return this.basePath + path;
+    const url = new URL(this.base.origin + this.basePath + path);
+    return url.pathname + url.search;
+  }
+
+  // The URL of a request for `path` on the target (for APIs that take one).
+  private urlOf(path: string): string {
+    return this.base.origin + this.pathOf(path);
+  }
+
+  // The fast path (protocol 2): the exchange through undici's dispatch() with
+  // callbacks, no Readable, promise or AbortSignal per request. Same request
+  // as call() (end-to-end fields, the head within timeoutMs, no body timeout)
+  // and the same failure mapping. The body streams: data() returning false
+  // stops reading the target's connection until resume().
+  exchange(method: string, path: string, headers: HeaderList, body: Readable | null, timeoutMs: number,
+           sink: ResponseSink): Exchange {
+    let abortFn: ((e: Error) => void) | undefined;
+    let resumeFn: (() => void) | undefined;
+    let aborted = false;
+    let done = false;
+    const fail = (e: unknown) => {
+      if (done) return;
+      done = true;
+      sink.fail(e instanceof TargetError ? e : classifyTargetError(e));
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: (abort) => {
+        abortFn = abort;
+        if (aborted) abort(new Error('aborted'));
+      },
+      onHeaders: (statusCode, raw, resume) => {
+        if (statusCode < 200) return true; // 1xx: the final head follows
+        resumeFn = resume;
+        sink.head(statusCode, endToEnd(rawFields(raw as unknown as Buffer[])));
+        return !aborted;
+      },
+      onData: (chunk) => sink.data(chunk),
+      onComplete: () => {
+        if (done) return;
+        done = true;
+        sink.end();
+      },
+      onError: fail,
+    };
+    try {
+      const fields: string[] = [];
+      for (const [n, v] of endToEnd(headers)) fields.push(n, v);
+      this.pool.dispatch({
+        path: this.pathOf(path), method: method as Dispatcher.HttpMethod, headers: fields, body: body ?? undefined,
+        headersTimeout: timeoutMs, bodyTimeout: 0,
+      }, handler);
+    } catch (e) {
+      fail(e);
+    }
+    return {
+      resume: () => resumeFn?.(),
+      abort: () => {
+        if (aborted) return;
+        aborted = true;
+        abortFn?.(new Error('aborted'));
+        fail(new TargetError('target_error', 'aborted'));
+      },
+    };
   }
 
   async call(method: string, path: string, headers: HeaderList, body: Readable | string | Buffer | null,
              timeoutMs: number, signal: AbortSignal): Promise<TargetResponse> {
-    const basePath = this.base.pathname.replace(/\/+$/, '');
-    const url = new URL(basePath + path, this.base.origin);
+    const url = this.urlOf(path);
     const fields: string[] = [];
     for (const [n, v] of endToEnd(headers)) fields.push(n, v);
     try {
       const res = await request(url, {
-        method: method as never, headers: fields, body: body ?? undefined, signal, dispatcher: this.agent,
+        method: method as never, headers: fields, body: body ?? undefined, signal, dispatcher: this.pool,
         headersTimeout: timeoutMs, bodyTimeout: 0,
       });
       const out: HeaderList = [];
@@ -134,12 +256,11 @@ export class Target {
   // connection, or with an ordinary response when the target declines.
   upgrade(method: string, path: string, headers: HeaderList, protocol: string, timeoutMs: number,
           signal: AbortSignal): Promise<UpgradedTarget | TargetResponse> {
-    const basePath = this.base.pathname.replace(/\/+$/, '');
     const send = this.base.protocol === 'https:' ? httpsRequest : httpRequest;
     const fields: string[] = [];
     for (const [n, v] of withUpgrade(headers, protocol)) fields.push(n, v);
     return new Promise((resolve, reject) => {
-      const req = send(new URL(basePath + path, this.base.origin), { method, headers: fields, agent: false, signal, timeout: timeoutMs });
+      const req = send(new URL(this.urlOf(path)), { method, headers: fields, agent: false, signal, timeout: timeoutMs });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
       req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
         socket.setTimeout(0);
@@ -153,6 +274,6 @@ export class Target {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.pool.close();
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay, defaultBackoff } from '../src/backoff.js';
 import { foldForV1 } from '../src/client.js';
 import { Target, TargetError, classifyTargetError, endToEnd, failureStatus, upgradeProtocol, withUpgrade } from '../src/target.js';
+import { CoalescedOutputs } from '../src/coalesced_output.js';
 import { TerminalView } from '../src/terminal.js';
 
 describe('backoff', () => {
@@ -68,6 +69,7 @@ describe('target error mapping', () => {
       if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
       if (req.url === '/echo-headers') return void res.end(JSON.stringify(req.headers));
       if (req.url === '/hangup') return void req.socket.destroy();
+      if (req.headers['x-echo-url']) return void res.end(req.url);
       res.setHeader('Set-Cookie', ['a=1', 'b=2']);
       res.end('ok');
     });
@@ -119,6 +121,33 @@ describe('target error mapping', () => {
     expect(seen['x-drop']).toBeUndefined();
     expect(seen.host).toBe(`127.0.0.1:${port}`);
     await t.close();
+  });
+
+  it('sends every path to the target itself: "//host/x" or "@host/" never names another host', async () => {
+    const viaCall = async (t: Target, path: string) => {
+      const res = await t.call('GET', path, [['X-Echo-Url', '1']], null, 5000, new AbortController().signal);
+      return res.body.text();
+    };
+    const viaExchange = (t: Target, path: string) => new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      t.exchange('GET', path, [['X-Echo-Url', '1']], null, 5000, {
+        head: () => undefined,
+        data: (c) => (chunks.push(c), true),
+        end: () => resolve(Buffer.concat(chunks).toString()),
+        fail: reject,
+      });
+    });
+    const plain = new Target(`http://127.0.0.1:${port}`);
+    const based = new Target(`http://127.0.0.1:${port}/app/`);
+    for (const via of [viaCall, viaExchange]) {
+      expect(await via(plain, '//evil.example/x?q=1')).toBe('//evil.example/x?q=1');
+      expect(await via(plain, '@evil.example/x')).toBe('/@evil.example/x');
+      expect(await via(plain, '/a/./b/../c?d')).toBe('/a/c?d');
+      expect(await via(based, '/x/y?z')).toBe('/app/x/y?z');
+      expect(await via(based, '//evil.example/x')).toBe('/app//evil.example/x');
+    }
+    await plain.close();
+    await based.close();
   });
 
   it('classifies error shapes undici and Node produce', () => {
@@ -177,5 +206,36 @@ describe('terminal view', () => {
     expect(o.lines[0]).toMatch(/connected: tunnel 'myapp' → http:\/\/t \(protocol 1\.1\)/);
     expect(o.lines[1]).toMatch(/GET \/x 404 1 ms/);
     expect(o.lines[2]).toMatch(/reconnecting in 5\.0 s \(attempt 2\)/);
+  });
+});
+
+describe('coalesced output', () => {
+  const sink = () => {
+    const writes: string[] = [];
+    return { writes, stream: { write: (t: string) => (writes.push(t), true) } as unknown as NodeJS.WritableStream };
+  };
+
+  it('writes the lines of one event-loop turn at once, in order, and keeps the order across stdout and stderr', async () => {
+    const log: string[] = [];
+    const out = { write: (t: string) => (log.push(`out:${t}`), true) } as unknown as NodeJS.WritableStream;
+    const err = { write: (t: string) => (log.push(`err:${t}`), true) } as unknown as NodeJS.WritableStream;
+    const o = new CoalescedOutputs(out, err);
+    o.out.write('a\n');
+    o.out.write('b\n');
+    expect(log).toEqual([]); // held until the turn ends
+    o.err.write('c\n'); // the other stream: what stdout holds goes first
+    o.out.write('d\n');
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['out:a\nb\n', 'err:c\n', 'out:d\n']);
+  });
+
+  it('flush() writes what is held at once (before process.exit)', () => {
+    const s = sink();
+    const o = new CoalescedOutputs(s.stream, s.stream);
+    o.out.write('x\n');
+    o.flush();
+    expect(s.writes).toEqual(['x\n']);
+    o.flush();
+    expect(s.writes).toEqual(['x\n']);
   });
 });

@@ -40,10 +40,28 @@ class Failure {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
+// Bytes as a latin1 string (one char per byte), without a copy of the bytes.
+function latin1(b: Uint8Array): string {
+  return (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('latin1');
+}
 
-function isTchar(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
+// RFC 9110 token characters (method and field names), by byte.
+const tchar = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") tchar[c.charCodeAt(0)] = 1;
+
+function isToken(b: Uint8Array): boolean {
+  if (b.length === 0) return false;
+  for (let i = 0; i < b.length; i++) if (!tchar[b[i]!]) return false;
+  return true;
+}
+
+// Whether `b` holds none of CR, LF, NUL (and, with `space`, SP).
+function isClean(b: Uint8Array, space = false): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === 0x0d || c === 0x0a || c === 0x00 || (space && c === 0x20)) return false;
+  }
+  return true;
 }
 
 // Bounds-checked big-endian reader.
@@ -87,9 +105,8 @@ function readHeaderBlock(c: Cursor, usedBytes: number): HeaderList {
     const value = c.bytes(c.uint(2));
     total += name.length + value.length;
     if (total > v2MaxHeadBytes) throw new Failure('headers_too_large');
-    if (name.length === 0 || !name.every(isTchar)) throw new Failure('invalid_field');
-    if (value.some((b) => b === 0x0d || b === 0x0a || b === 0x00)) throw new Failure('invalid_field');
-    out.push([latin1.decode(name), latin1.decode(value)]);
+    if (!isToken(name) || !isClean(value)) throw new Failure('invalid_field');
+    out.push([latin1(name), latin1(value)]);
   }
   return out;
 }
@@ -133,13 +150,13 @@ export function decode(bytes: Uint8Array): Decoded<Frame> {
         const timeoutMs = c.uint(4);
         const method = c.bytes(c.uint(1));
         const target = c.bytes(c.uint(2));
-        if (method.length === 0 || !method.every(isTchar)) return fail('invalid_field');
+        if (!isToken(method)) return fail('invalid_field');
         if (target.length === 0 || target[0] !== 0x2f) return fail('invalid_path');
-        if (target.some((b) => b === 0x0d || b === 0x0a || b === 0x00 || b === 0x20)) return fail('invalid_field');
+        if (!isClean(target, true)) return fail('invalid_field');
         const headers = readHeaderBlock(c, target.length);
         const body = readInlineBody(c, flags);
         return ok({
-          type: 'open', streamId: id, endStream, timeoutMs, method: latin1.decode(method), target: latin1.decode(target), headers, body,
+          type: 'open', streamId: id, endStream, timeoutMs, method: latin1(method), target: latin1(target), headers, body,
           raw: (flags & flagRaw) !== 0,
         });
       }
@@ -184,14 +201,6 @@ export function decode(bytes: Uint8Array): Decoded<Frame> {
   }
 }
 
-function header(out: number[], type: number, flags: number, id: number): void {
-  out.push(type, flags, (id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff);
-}
-const u16 = (out: number[], v: number) => out.push((v >>> 8) & 0xff, v & 0xff);
-const u32 = (out: number[], v: number) => out.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
-const raw = (out: number[], s: string) => {
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
-};
 // Whether a header block fits protocol 2 (spec §2.2, §2.10): at most 256
 // fields, every name and value at most 65 535 bytes (u16 lengths), and
 // `usedBytes` (an OPEN's target) plus all names and values at most 65 536
@@ -216,75 +225,122 @@ function messageBytes(message: string): Uint8Array {
   return b.subarray(0, end);
 }
 
-function headerBlock(out: number[], headers: HeaderList, usedBytes: number): void {
-  if (!headFits(headers, usedBytes)) throw new RangeError('header block exceeds protocol 2 limits');
-  u16(out, headers.length);
-  for (const [n, v] of headers) {
-    u16(out, n.length);
-    raw(out, n);
-    u16(out, v.length);
-    raw(out, v);
+const headFlags = (endStream: boolean, body: Uint8Array) => (endStream ? flagEndStream : 0) | (body.length ? flagBody : 0);
+
+// Bytes of a header block (spec §2.2): u16 count, then u16 length + bytes for each name and value.
+function headerBlockSize(headers: HeaderList): number {
+  let size = 2;
+  for (const [n, v] of headers) size += 4 + n.length + v.length;
+  return size;
+}
+
+// Writes big-endian fields and latin1 strings into a frame sized beforehand.
+class Writer {
+  pos = 0;
+  constructor(readonly b: Buffer) {}
+  // The frame as a plain Uint8Array (what encode() has always returned), over the same bytes.
+  get frame(): Uint8Array {
+    return new Uint8Array(this.b.buffer, this.b.byteOffset, this.b.length);
+  }
+  u8(v: number): void {
+    this.b[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.b.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.b.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+  // One byte per char, its low byte (latin1).
+  raw(s: string): void {
+    this.pos += this.b.write(s, this.pos, 'latin1');
+  }
+  bytes(v: Uint8Array): void {
+    this.b.set(v, this.pos);
+    this.pos += v.length;
+  }
+  head(type: number, flags: number, id: number): void {
+    this.u8(type);
+    this.u8(flags);
+    this.u32(id);
+  }
+  headerBlock(headers: HeaderList, usedBytes: number): void {
+    if (!headFits(headers, usedBytes)) throw new RangeError('header block exceeds protocol 2 limits');
+    this.u16(headers.length);
+    for (const [n, v] of headers) {
+      this.u16(n.length);
+      this.raw(n);
+      this.u16(v.length);
+      this.raw(v);
+    }
   }
 }
-const headFlags = (endStream: boolean, body: Uint8Array) => (endStream ? flagEndStream : 0) | (body.length ? flagBody : 0);
 
 // Encodes a frame. Header names and values are latin1 strings (one char per
 // byte); throws RangeError when the frame breaks a limit (a programming error:
 // callers check headFits() and split bodies first). RESET and GOAWAY messages
-// are cut to 1 024 bytes instead.
+// are cut to 1 024 bytes instead. The frame is written once, into a buffer of
+// its exact size.
 export function encode(f: Frame): Uint8Array {
-  const out: number[] = [];
-  let tail: Uint8Array | undefined;
   switch (f.type) {
-    case 'open':
-      header(out, typeCodes.open, headFlags(f.endStream, f.body) | (f.raw ? flagRaw : 0), f.streamId);
-      u32(out, f.timeoutMs);
-      out.push(f.method.length);
-      raw(out, f.method);
-      u16(out, f.target.length);
-      raw(out, f.target);
-      headerBlock(out, f.headers, f.target.length);
-      tail = f.body;
-      break;
-    case 'response':
-      header(out, typeCodes.response, headFlags(f.endStream, f.body), f.streamId);
-      u16(out, f.status);
-      headerBlock(out, f.headers, 0);
-      tail = f.body;
-      break;
-    case 'data':
+    case 'open': {
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + 4 + 1 + f.method.length + 2 + f.target.length + headerBlockSize(f.headers) + f.body.length));
+      w.head(typeCodes.open, headFlags(f.endStream, f.body) | (f.raw ? flagRaw : 0), f.streamId);
+      w.u32(f.timeoutMs);
+      w.u8(f.method.length);
+      w.raw(f.method);
+      w.u16(f.target.length);
+      w.raw(f.target);
+      w.headerBlock(f.headers, f.target.length);
+      w.bytes(f.body);
+      return w.frame;
+    }
+    case 'response': {
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + 2 + headerBlockSize(f.headers) + f.body.length));
+      w.head(typeCodes.response, headFlags(f.endStream, f.body), f.streamId);
+      w.u16(f.status);
+      w.headerBlock(f.headers, 0);
+      w.bytes(f.body);
+      return w.frame;
+    }
+    case 'data': {
       if (f.bytes.length > v2MaxDataPayload) throw new RangeError('DATA payload too large');
-      header(out, typeCodes.data, f.endStream ? flagEndStream : 0, f.streamId);
-      tail = f.bytes;
-      break;
-    case 'window':
-      header(out, typeCodes.window, 0, f.streamId);
-      u32(out, f.increment);
-      break;
-    case 'reset':
-      header(out, typeCodes.reset, 0, f.streamId);
-      u16(out, f.code);
-      tail = messageBytes(f.message);
-      break;
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + f.bytes.length));
+      w.head(typeCodes.data, f.endStream ? flagEndStream : 0, f.streamId);
+      w.bytes(f.bytes);
+      return w.frame;
+    }
+    case 'window': {
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + 4));
+      w.head(typeCodes.window, 0, f.streamId);
+      w.u32(f.increment);
+      return w.frame;
+    }
+    case 'reset': {
+      const message = messageBytes(f.message);
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + 2 + message.length));
+      w.head(typeCodes.reset, 0, f.streamId);
+      w.u16(f.code);
+      w.bytes(message);
+      return w.frame;
+    }
     case 'ping':
     case 'pong': {
-      header(out, typeCodes[f.type], 0, 0);
-      const b = Buffer.alloc(8);
-      b.writeBigUInt64BE(f.opaque);
-      tail = b;
-      break;
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + 8));
+      w.head(typeCodes[f.type], 0, 0);
+      w.b.writeBigUInt64BE(f.opaque, w.pos);
+      return w.frame;
     }
-    case 'goaway':
-      header(out, typeCodes.goaway, 0, 0);
-      u32(out, f.lastStreamId);
-      u16(out, f.code);
-      tail = messageBytes(f.message);
-      break;
+    case 'goaway': {
+      const message = messageBytes(f.message);
+      const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize + 4 + 2 + message.length));
+      w.head(typeCodes.goaway, 0, 0);
+      w.u32(f.lastStreamId);
+      w.u16(f.code);
+      w.bytes(message);
+      return w.frame;
+    }
   }
-  const head = Uint8Array.from(out);
-  if (!tail || tail.length === 0) return head;
-  const frame = new Uint8Array(head.length + tail.length);
-  frame.set(head, 0);
-  frame.set(tail, head.length);
-  return frame;
 }
