@@ -4,10 +4,14 @@
 //   TUNELY_BIN=/path/to/tunely npm run test:e2e      (after `npm run build`)
 //
 // Starts `tunely server` (SQLite in a temp dir, a random admin key, --console-dir dist),
-// a small JSON target service and headless Chromium, then walks a user's path:
-// wrong key refused → sign in → create a tunnel (token + command, Copy checked on the
-// clipboard) → `tunely connect` → badge turns online without a reload → a request
-// through the tunnel → found on the Requests page with status 200 → rotate the token
+// a small JSON target service and headless Chromium (in the Europe/Berlin zone), then walks a user's path:
+// wrong key refused (the sign-in page says where the key is) → sign in → the empty dashboard's first
+// steps, run for real (its create command, its connect command with the server's websocket_url, its public
+// URLs by path and by Host answer through the tunnel; the steps go) → create a tunnel (token + command,
+// Copy checked on the clipboard) → `tunely connect` → badge turns online without a reload → its public URL
+// links (new tab, noopener, Copy) → a request through the tunnel, and a hostile POST → found on the Requests
+// page with status 200, times in the browser's zone with UTC tooltips → "Copy as curl" of the POST run in
+// bash: the target gets the same request and nothing in it was executed → rotate the token
 // (badge offline, the client logs an auth failure on reconnect) → delete → a tcp tunnel with
 // tcp_port "auto" (the server runs with --tcp-ports): its tcp://host:port in the list, a real client
 // with a TCP target, bytes echoed through that port and the live "1 TCP" count beside the badge.
@@ -16,9 +20,9 @@
 // Ports: the server is started with --port 0 and its "listening on" line is read (no
 // free-port race); the target listens on port 0 too. No fixed sleeps: every wait polls
 // a condition under a deadline. Exit code 0 on success, 1 on any failure or after 120 s.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +34,8 @@ const OVERALL_TIMEOUT_MS = 120_000;
 // Ports the server may assign to tunnels (tcp_port "auto" takes the lowest free one).
 const TCP_PORTS = [47000, 47100];
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// The browser's zone: not UTC, so the console's zone labels and UTC tooltips are told apart.
+const BROWSER_ZONE = 'Europe/Berlin';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const consoleDir = join(root, 'dist');
@@ -172,13 +178,41 @@ function startTarget() {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        const payload = JSON.stringify({ ok: true, from: 'e2e-target', method: req.method, url: req.url, body });
+        const payload = JSON.stringify({ ok: true, from: 'e2e-target', method: req.method, url: req.url, headers: req.headers, body });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
         res.end(payload);
       });
     });
     server.listen(0, '127.0.0.1', () => resolveListen(server));
   });
+}
+
+/** GET `path` from 127.0.0.1:port with the Host field `host` (Host routing without DNS); resolves { status, body }. */
+function getWithHost(port, host, path) {
+  return new Promise((resolveGet, rejectGet) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolveGet({ status: res.statusCode, body }));
+    });
+    req.on('error', rejectGet);
+  });
+}
+
+/** Runs `file args` to its end; resolves its stdout, rejects with its output on a non-zero exit. */
+function run(file, args, options = {}) {
+  return new Promise((resolveRun, rejectRun) => {
+    execFile(file, args, { timeout: 15_000, ...options }, (error, stdout, stderr) => {
+      if (error) rejectRun(new Error(`${file} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolveRun(stdout);
+    });
+  });
+}
+
+/** Runs a command line as pasted into bash (no rc files), in `cwd`; resolves its stdout. */
+function runInBash(command, cwd) {
+  return run('bash', ['--norc', '--noprofile', '-c', command], { cwd });
 }
 
 async function main() {
@@ -227,7 +261,7 @@ async function main() {
     args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: BROWSER_ZONE });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -244,6 +278,9 @@ async function main() {
     await page.getByLabel('Admin key').waitFor();
     check(new URL(page.url()).pathname === '/admin/signin', `expected /admin/signin, got ${page.url()}`);
     await shot('01-sign-in');
+    const keyHelp = (await page.getByRole('region', { name: 'Where is the key?' }).textContent()).replace(/\s+/g, ' ');
+    check(keyHelp.includes('<data dir>/admin.key (mode 0600; ./data/admin.key with make run)') && keyHelp.includes('TUNELY_ADMIN_KEY'),
+      `the sign-in page says "${keyHelp}" about the key`);
     await page.getByLabel('Admin key').fill('definitely-not-the-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Invalid admin key' }).waitFor();
@@ -260,6 +297,49 @@ async function main() {
     check(storage.session.includes(adminKey), 'the admin key is not in sessionStorage');
     check(storage.local === 0 && !storage.cookie.includes(adminKey), 'the admin key leaked to localStorage or cookies');
     log('signed in');
+
+    // 3b. No tunnels yet: the dashboard's first steps, with this server's addresses. Then done as a new user
+    // would, with the commands as shown and only the placeholders (…) filled in.
+    const info = await (await fetch(`${base}/api/info`)).json();
+    const steps = page.getByTestId('first-steps');
+    await steps.waitFor();
+    const stepText = async (id) => (await page.getByTestId(id).textContent()).trim();
+    const createStep = await stepText('step-create');
+    check(createStep === `tunely tunnel create myapp --server ${base} --admin-key …`, `the create step reads "${createStep}"`);
+    const connectStep = await until('the connect step with the server websocket_url', async () => {
+      const text = await stepText('step-connect');
+      return text.includes(info.websocket_url) ? text : null;
+    });
+    check(connectStep === `tunely connect --server ${info.websocket_url} --token … --target http://localhost:3000`,
+      `the connect step reads "${connectStep}"`);
+    const stepPathUrl = await stepText('step-url-path');
+    check(stepPathUrl === `${base}/t/myapp/`, `the URL step reads "${stepPathUrl}"`);
+    // The server's default --domain is localhost, and this console is reached on loopback.
+    const stepHostUrl = await stepText('step-url-host');
+    check(stepHostUrl === `http://myapp.localhost:${port}/`, `the Host URL step reads "${stepHostUrl}"`);
+    await steps.getByRole('button', { name: 'Create a tunnel' }).click();
+    await page.getByRole('dialog', { name: 'New tunnel' }).getByRole('button', { name: 'Cancel' }).click();
+    await shot('02a-first-steps');
+    const [createWord, ...createArgs] = createStep.replace('…', adminKey).split(' ');
+    check(createWord === 'tunely', `the create step does not start with tunely: "${createStep}"`);
+    const createdByCli = await run(bin, createArgs);
+    const cliToken = createdByCli.match(/Token \(shown once, store it now\): (\S+)/)?.[1];
+    check(cliToken, `tunely tunnel create printed:\n${createdByCli}`);
+    const [, ...connectArgs] = connectStep.replace('…', cliToken).replace('http://localhost:3000', `http://127.0.0.1:${targetPort}`).split(' ');
+    const firstClient = start('first-steps-client', bin, connectArgs);
+    const viaPath = await until('the first steps public URL to answer', async () => {
+      if (firstClient.exited) throw new Fatal(`the first steps client exited:\n${firstClient.output}`);
+      const r = await fetch(`${stepPathUrl}first`);
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+      return r.json();
+    }, 20_000);
+    check(viaPath.from === 'e2e-target' && viaPath.url === '/first', `the path URL answered ${JSON.stringify(viaPath)}`);
+    const viaHost = await getWithHost(port, new URL(stepHostUrl).host, '/by-host');
+    check(viaHost.status === 200 && JSON.parse(viaHost.body).url === '/by-host', `the Host URL answered ${viaHost.status} ${viaHost.body}`);
+    await steps.waitFor({ state: 'detached' }); // the dashboard counts the tunnel now
+    await stopChild(firstClient);
+    check((await adminApi('/api/tunnels/myapp', { method: 'DELETE' })).status === 200, 'could not delete the first steps tunnel');
+    log('first steps: the create and connect commands and both public URLs work as shown');
 
     // 4. Create a tunnel; the token and the command are shown once, Copy fills the clipboard.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tunnels' }).click();
@@ -310,6 +390,25 @@ async function main() {
     check((await row.textContent()).includes('127.0.0.1:'), 'the row does not show the client address');
     log('badge online (no reload)');
 
+    // 5b. The row's public URLs (path and Host routing): links to a new tab without an opener, each with Copy.
+    const tunnelUrl = `${base}/t/${domain}/`;
+    const urlCell = page.getByTestId(`addresses-${domain}`);
+    const urls = await urlCell.locator('.address').allTextContents();
+    check(urls.join(' ') === `${tunnelUrl} http://${domain}.localhost:${port}/`, `the public address cell reads ${JSON.stringify(urls)}`);
+    const urlLink = urlCell.getByRole('link', { name: tunnelUrl, exact: true });
+    const rel = (await urlLink.getAttribute('rel')) ?? '';
+    check((await urlLink.getAttribute('target')) === '_blank' && rel.split(' ').includes('noopener'), `the link has target/rel ${rel}`);
+    const [tab] = await Promise.all([context.waitForEvent('page'), urlLink.click()]);
+    await tab.waitForLoadState();
+    await until('the new tab to show the target answer', async () => (await tab.locator('body').textContent()).includes('e2e-target'));
+    check(tab.url() === tunnelUrl, `the new tab is at ${tab.url()}`);
+    check(await tab.evaluate(() => window.opener === null), 'the tunnel page got a handle on the console (window.opener)');
+    await tab.close();
+    await urlCell.getByRole('button', { name: `Copy ${tunnelUrl}` }).click();
+    const copiedUrl = await page.evaluate(() => navigator.clipboard.readText());
+    check(copiedUrl === tunnelUrl, `clipboard holds "${copiedUrl}", expected the public URL`);
+    log('public URL: link opens the tunnel in a new tab (no opener), Copy fills the clipboard');
+
     // 6. A request through the tunnel.
     const answer = await until('a 200 through the tunnel', async () => {
       const r = await fetch(`${base}/t/${domain}/hello?from=e2e`);
@@ -317,12 +416,24 @@ async function main() {
       return r.json();
     });
     check(answer.from === 'e2e-target' && answer.url.startsWith('/hello'), `unexpected answer ${JSON.stringify(answer)}`);
-    log('request through the tunnel answered 200');
+    // A POST whose path, header and body would run commands if a shell ever expanded them.
+    const note = `it's $(touch PWNED-header) \`touch PWNED-tick\` $HOME "q"`;
+    const postBody = `{"msg":"it's $(touch PWNED-body) \`touch PWNED-tick\` $HOME"}\nline 2 'quoted' !!`;
+    const posted = await fetch(`${base}/t/${domain}/echo/it's/$(touch PWNED-path)?q=$(id)&x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'x-e2e-note': note, authorization: 'Bearer not-for-the-log' },
+      body: postBody,
+    });
+    check(posted.status === 200, `the POST answered ${posted.status}`);
+    const postAnswer = await posted.json();
+    check(postAnswer.body === postBody && postAnswer.headers['x-e2e-note'] === note, `the POST reached the target as ${JSON.stringify(postAnswer)}`);
+    log('requests through the tunnel answered 200');
     await shot('04-tunnels');
 
     // 7. Detail page with the live session and the request.
     await row.getByRole('link', { name: domain, exact: true }).click();
     await page.getByTestId('live-session').getByText('Client address').waitFor();
+    check((await page.getByTestId('public-url').locator('.address').allTextContents())[0] === tunnelUrl, 'the detail page has no Public URL line');
     await until('the request on the detail page', async () => (await page.getByTestId('request-row').count()) > 0, 15_000);
     await shot('05-tunnel-detail');
 
@@ -341,7 +452,32 @@ async function main() {
       .waitFor({ timeout: 3000 })
       .catch(() => log('warning: the response body is not shown in the detail panel'));
     log('request found on the Requests page with status 200');
+    // Times: the zone once in the header, the UTC instant as tooltip, the offset beside a single value.
+    await page.getByRole('columnheader', { name: `Time (${BROWSER_ZONE})` }).waitFor();
+    const rowTitle = await requestRow.locator('time').getAttribute('title');
+    check(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(UTC\)$/.test(rowTitle ?? ''), `the time's tooltip reads "${rowTitle}"`);
+    const panelTime = (await panel.getByTestId('request-time').textContent()).trim();
+    check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\+[12]$/.test(panelTime), `the panel time reads "${panelTime}" in ${BROWSER_ZONE}`);
     await shot('06-requests-detail');
+
+    // Copy as curl: the POST's command, run in bash, repeats it; nothing in it was executed.
+    const postRow = page.getByTestId('request-row').filter({ hasText: '/echo/' }).filter({ hasText: domain }).first();
+    await postRow.waitFor({ timeout: 20_000 });
+    await postRow.getByRole('button').click();
+    await panel.getByRole('heading', { name: /POST .*\/echo\// }).waitFor();
+    await panel.getByRole('button', { name: 'Copy as curl' }).click();
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    check(curl === (await panel.getByTestId('curl-command').textContent()), 'the clipboard does not hold the command shown');
+    check(curl.startsWith('# Redacted in the log, add them yourself: authorization\ncurl '), `the command reads:\n${curl}`);
+    const sandbox = join(work, 'curl-run');
+    mkdirSync(sandbox);
+    const replayed = JSON.parse(await runInBash(`${curl} --silent --show-error`, sandbox));
+    check(replayed.method === 'POST' && replayed.url === postAnswer.url, `curl reached the target as ${replayed.method} ${replayed.url}, not POST ${postAnswer.url}`);
+    check(replayed.body === postBody, `curl sent the body ${JSON.stringify(replayed.body)}`);
+    check(replayed.headers['x-e2e-note'] === note && replayed.headers['content-type'] === 'text/plain', `curl sent ${JSON.stringify(replayed.headers)}`);
+    check(!('authorization' in replayed.headers), 'curl sent the redacted authorization');
+    check(readdirSync(sandbox).length === 0, `running the command created ${readdirSync(sandbox).join(', ')}`);
+    log('copy as curl: the command repeats the POST through the tunnel, hostile values unexpanded');
 
     // Dashboard with the traffic of the last hour.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
@@ -395,11 +531,11 @@ async function main() {
     await dialog.getByLabel('TCP port').fill('auto');
     await dialog.getByRole('button', { name: 'Create tunnel' }).click();
     const tcpToken = (await page.getByTestId('new-token').textContent()).trim();
-    const created = (await page.getByTestId('created-addresses').textContent()).trim();
+    const created = (await page.getByTestId('created-addresses').locator('.address').allTextContents()).join(' ');
     await shot('08-create-tcp-tunnel');
     await page.getByRole('button', { name: 'Done' }).click();
     const addresses = page.getByTestId(`addresses-${tcpDomain}`);
-    const shown = (await addresses.textContent()).trim();
+    const shown = (await addresses.locator('.address').allTextContents()).join(' ');
     const am = shown.match(/^tcp:\/\/127\.0\.0\.1:(\d+)$/);
     check(am, `the list shows "${shown}" as the tcp tunnel's address`);
     const tcpPort = Number(am[1]);

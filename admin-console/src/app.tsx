@@ -1,7 +1,8 @@
 // Routes of the console, below the router (BrowserRouter with basename /admin in
 // main.tsx, MemoryRouter in tests). Feature folders import shared/, api/ and auth/;
 // the only feature-to-feature imports are of requests/ (its table, panel and log
-// formatting, reused by the tunnel detail page and the dashboard).
+// formatting, reused by the tunnel detail page and the dashboard) and of tunnels/'
+// create dialog and connect command (the dashboard's first steps).
 import { Route, Routes } from 'react-router';
 import { AuthProvider } from './auth/auth_context';
 import { RequireAuth } from './auth/require_auth';

@@ -20,6 +20,15 @@ describe('sign-in', () => {
     expect(screen.getByTestId('location')).toHaveTextContent('/signin');
   });
 
+  it('says where the key is: generated at first start, <data dir>/admin.key, or --admin-key / TUNELY_ADMIN_KEY', async () => {
+    renderApp(fake, '/', { signedIn: false });
+    const help = within(await screen.findByRole('region', { name: 'Where is the key?' }));
+    const text = help.getByText(/generates one at its/).textContent!.replace(/\s+/g, ' ');
+    expect(text).toContain('Unless --admin-key or TUNELY_ADMIN_KEY sets it');
+    expect(text).toContain('first start, prints it once and stores it in <data dir>/admin.key (mode 0600; ./data/admin.key with make run)');
+    expect(help.getByText('<data dir>/admin.key').tagName).toBe('CODE');
+  });
+
   it('refuses a wrong key with "Invalid admin key" and stores nothing', async () => {
     const { user } = renderApp(fake, '/', { signedIn: false });
     await user.type(await screen.findByLabelText('Admin key'), 'not-the-key');

@@ -66,6 +66,16 @@ export function SignInPage() {
           {busy ? 'Checking…' : 'Sign in'}
         </button>
         <p className="muted small">The key is kept in this browser tab only and forgotten when you close it.</p>
+        {/* As docs/OPERATIONS.md and README.md say it (the server's first start, `make run`). */}
+        <section className="key-help" aria-labelledby="key-help-title">
+          <h2 id="key-help-title">Where is the key?</h2>
+          <p className="small">
+            Unless <code>--admin-key</code> or <code>TUNELY_ADMIN_KEY</code> sets it, the server generates one at its
+            first start, prints it once and stores it in <code>&lt;data dir&gt;/admin.key</code> (mode 0600;{' '}
+            <code>./data/admin.key</code> with <code>make run</code>). The data dir is the SQLite database’s
+            directory (<code>./data</code> with another database).
+          </p>
+        </section>
       </form>
     </main>
   );

@@ -1,9 +1,12 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { useApi } from '../auth/auth_context';
 import { ErrorNotice } from '../shared/error_notice';
 import { formatBytes, formatCount, formatPercent } from '../shared/format';
 import { usePolling } from '../shared/use_polling';
+import { CreateTunnelDialog } from '../tunnels/create_tunnel_dialog';
 import { FailureList } from './failure_list';
+import { FirstSteps } from './first_steps';
 import { StatCard } from './stat_card';
 import { TrafficChart } from './traffic_chart';
 
@@ -13,6 +16,9 @@ export function DashboardPage() {
   const api = useApi();
   const stats = usePolling((signal) => api.stats(WINDOW_MINUTES, signal), 'stats');
   const s = stats.data;
+  // Here, not in FirstSteps: the dialog (and the token it shows once) must outlive the steps, which go
+  // away as soon as the new tunnel is counted.
+  const [creating, setCreating] = useState(false);
   return (
     <section>
       <div className="page-head">
@@ -24,6 +30,7 @@ export function DashboardPage() {
         <p className="muted">{stats.loading ? 'Loading…' : ''}</p>
       ) : (
         <>
+          {s.tunnels_total === 0 && <FirstSteps onCreate={() => setCreating(true)} />}
           <div className="grid stats">
             <StatCard label="Tunnels" value={formatCount(s.tunnels_total)} hint={`${formatCount(s.tunnels_disabled)} disabled`} testId="stat-tunnels" />
             <StatCard label="Online now" value={formatCount(s.tunnels_online)} testId="stat-online" tone={s.tunnels_online > 0 ? 'good' : undefined} />
@@ -48,6 +55,7 @@ export function DashboardPage() {
           </div>
         </>
       )}
+      {creating && <CreateTunnelDialog onClose={() => setCreating(false)} onCreated={stats.refresh} />}
     </section>
   );
 }

@@ -1,7 +1,8 @@
 import { Link } from 'react-router';
 import type { RequestLog } from '../api/types';
 import { statusClass, statusText } from '../requests/log_format';
-import { formatDuration, formatRelative } from '../shared/format';
+import { RelativeTime } from '../shared/date_time';
+import { formatDuration } from '../shared/format';
 
 /** The latest failed exchanges (status ≥ 500 or no response), newest first. */
 export function FailureList({ failures }: { failures: RequestLog[] }) {
@@ -18,7 +19,7 @@ export function FailureList({ failures }: { failures: RequestLog[] }) {
           </span>
           <span className="muted small">
             {f.error ? `${f.error} · ` : ''}
-            {formatDuration(f.duration_ms)} · {formatRelative(f.timestamp)}
+            {formatDuration(f.duration_ms)} · <RelativeTime iso={f.timestamp} />
           </span>
         </li>
       ))}

@@ -3,6 +3,7 @@
 // axis labels keep their size from phone to desktop.
 import type { StatsBucket } from '../api/types';
 import { formatBytes, formatClock, formatCount } from '../shared/format';
+import { localZoneName, offsetAt, utcTooltip } from '../shared/time_zone';
 import { useElementWidth } from '../shared/use_element_width';
 
 const H = 160;
@@ -22,6 +23,11 @@ export function niceBytesMax(max: number): number {
   let unit = 1;
   while (max / unit >= 1024) unit *= 1024;
   return niceMax(max / unit) * unit;
+}
+
+/** The time axis is in the browser's zone. */
+function ZoneNote() {
+  return <span className="zone-note">· times in {localZoneName()}</span>;
 }
 
 interface Props {
@@ -79,7 +85,7 @@ export function TrafficChart({ series, metric, title }: Props) {
             return (
               <g key={b.start}>
                 <rect x={x} y={y(b.requests)} width={w} height={PAD.top + innerH - y(b.requests)} className="bar">
-                  <title>{`${formatClock(b.start)}: ${b.requests} requests, ${b.errors} errors`}</title>
+                  <title>{`${formatClock(b.start)} ${offsetAt(new Date(b.start))}: ${b.requests} requests, ${b.errors} errors · ${utcTooltip(b.start)}`}</title>
                 </rect>
                 {b.errors > 0 && <rect x={x} y={y(b.errors)} width={w} height={PAD.top + innerH - y(b.errors)} className="bar-error" />}
               </g>
@@ -105,12 +111,12 @@ export function TrafficChart({ series, metric, title }: Props) {
       </svg>
       {metric === 'bytes' && (
         <p className="legend small">
-          <span className="key key-in" /> in <span className="key key-out" /> out
+          <span className="key key-in" /> in <span className="key key-out" /> out <ZoneNote />
         </p>
       )}
       {metric === 'requests' && (
         <p className="legend small">
-          <span className="key key-req" /> requests <span className="key key-err" /> errors
+          <span className="key key-req" /> requests <span className="key key-err" /> errors <ZoneNote />
         </p>
       )}
     </figure>

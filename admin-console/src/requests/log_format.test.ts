@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerEntries, prettyBody, statusText } from './log_format';
+import { headerEntries, prettyBody, statusText, storedBody, storedRequestBody, utf8Length } from './log_format';
 import { filtersFromParams, filtersToParams, toQuery } from './request_filters';
 import { formatBytes, formatDuration, formatPercent } from '../shared/format';
 
@@ -15,6 +15,22 @@ describe('log formatting', () => {
     expect(headerEntries({ a: '1', authorization: '[REDACTED]' })).toEqual([['a', '1'], ['authorization', '[REDACTED]']]);
     expect(headerEntries('{"x":"y"}')).toEqual([['x', 'y']]);
     expect(headerEntries(null)).toEqual([]);
+  });
+  it('tells a whole stored body from a cut, binary or unrecorded one by the byte count', () => {
+    expect(storedBody(null, 0)).toBe('none');
+    expect(storedBody('', 0)).toBe('none');
+    expect(storedBody('{"a":1}', 7)).toBe('whole');
+    expect(utf8Length('héllo €')).toBe(10);
+    expect(storedBody('héllo €', 10)).toBe('whole'); // bytes, not characters
+    expect(storedBody('x'.repeat(4096), 5000)).toBe('cut');
+    expect(storedBody('é'.repeat(2047), 4100)).toBe('cut'); // cut at a code-point boundary below 4 KiB
+    expect(storedBody('[binary data]', 800)).toBe('binary');
+    expect(storedBody('[binary data]', 13)).toBe('whole'); // a body that says so itself
+    expect(storedBody(null, 12)).toBe('unrecorded');
+    // A server that does not count: trusted below the storage limit only.
+    expect(storedBody('short', 0)).toBe('whole');
+    expect(storedBody('x'.repeat(4096), 0)).toBe('cut');
+    expect(storedRequestBody({ request_body: 'abc', bytes_in: 3 })).toBe('whole');
   });
   it('names the status', () => {
     expect(statusText({ status_code: 204, error: null })).toBe('204');

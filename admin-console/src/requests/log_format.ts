@@ -28,7 +28,42 @@ export function headerEntries(headers: HeaderMap | string | null | undefined): [
   return Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
 }
 
+/** The server keeps the first 4 KiB (bytes of UTF-8) of each body. */
 export const STORED_BODY_LIMIT = 4096;
+/** What the server stores instead of a body that is not UTF-8 text. */
+export const BINARY_BODY_MARKER = '[binary data]';
+
+/** Length in bytes of `text` as UTF-8 (the unit of the log's byte counts and of the storage limit). */
+export function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/**
+ * How much of a body the log holds. The Log object has no "cut" flag: the byte count of that direction
+ * (`bytes_in`: request body bytes sent towards the client; `bytes_out`: response body bytes) against the
+ * stored text's length says it.
+ * - none: there was no body;
+ * - whole: the stored text is the body;
+ * - cut: only its first 4 KiB are stored;
+ * - binary: not UTF-8 text, stored as "[binary data]";
+ * - unrecorded: there was a body but none is stored.
+ * A count below the stored length (a server that does not count) is trusted below the storage limit only.
+ */
+export type StoredBody = 'none' | 'whole' | 'cut' | 'binary' | 'unrecorded';
+
+export function storedBody(body: string | null | undefined, bytes: number): StoredBody {
+  const sent = Number.isFinite(bytes) ? bytes : 0;
+  if (body === null || body === undefined || body === '') return sent > 0 ? 'unrecorded' : 'none';
+  const stored = utf8Length(body);
+  if (stored === sent) return 'whole';
+  if (body === BINARY_BODY_MARKER) return 'binary';
+  if (stored < sent) return 'cut';
+  return stored < STORED_BODY_LIMIT ? 'whole' : 'cut';
+}
+
+export function storedRequestBody(log: Pick<RequestLog, 'request_body' | 'bytes_in'>): StoredBody {
+  return storedBody(log.request_body, log.bytes_in);
+}
 
 /**
  * A body for display: JSON (object or array) is pretty-printed with two spaces;

@@ -1,7 +1,12 @@
 import { useEffect, useId } from 'react';
 import type { RequestLog } from '../api/types';
-import { formatBytes, formatDateTime, formatDuration } from '../shared/format';
-import { headerEntries, prettyBody, statusClass, statusText, STORED_BODY_LIMIT } from './log_format';
+import { CopyButton } from '../shared/copy_button';
+import { DateTime } from '../shared/date_time';
+import { formatBytes, formatCount, formatDuration } from '../shared/format';
+import { currentPage, pathIngressUrl } from '../shared/public_url';
+import { useServerInfo } from '../shared/use_server_info';
+import { curlCommand } from './curl_command';
+import { headerEntries, prettyBody, statusClass, statusText, storedBody } from './log_format';
 
 function Headers({ title, headers }: { title: string; headers: RequestLog['request_headers'] }) {
   const entries = headerEntries(headers);
@@ -26,8 +31,10 @@ function Headers({ title, headers }: { title: string; headers: RequestLog['reque
   );
 }
 
-function Body({ title, body }: { title: string; body: string | null }) {
+/** `bytes`: the log's byte count of that body (bytes_in / bytes_out), which tells a cut body from a whole one. */
+function Body({ title, body, bytes }: { title: string; body: string | null; bytes: number }) {
   const { text, json } = prettyBody(body);
+  const stored = storedBody(body, bytes);
   return (
     <section aria-label={title}>
       <h3>
@@ -35,15 +42,39 @@ function Body({ title, body }: { title: string; body: string | null }) {
         {json && <span className="tag">JSON</span>}
       </h3>
       {body === null ? (
-        <p className="muted small">No body stored.</p>
+        <p className="muted small">{stored === 'unrecorded' ? `${formatBytes(bytes)}, not stored.` : 'No body stored.'}</p>
       ) : (
         <>
           <pre className="body" data-testid={`${title.toLowerCase().replace(/\s+/g, '-')}`}>
             {text}
           </pre>
-          {body.length >= STORED_BODY_LIMIT && <p className="muted small">Only the first 4 KiB are stored.</p>}
+          {stored === 'cut' && (
+            <p className="muted small">
+              Only the first 4 KiB are stored{bytes > 0 ? ` (of ${formatCount(bytes)} bytes)` : ''}.
+            </p>
+          )}
+          {stored === 'binary' && <p className="muted small">Not text: the server stores no binary bodies.</p>}
         </>
       )}
+    </section>
+  );
+}
+
+/** The recorded request as a curl command against the tunnel's public URL (path routing: it needs no DNS). */
+function CurlCommand({ log }: { log: RequestLog }) {
+  const { info } = useServerInfo();
+  const tunnelUrl = pathIngressUrl(log.tunnel_domain, currentPage(), info?.path_pattern);
+  const command = curlCommand(log, tunnelUrl);
+  return (
+    <section aria-label="curl command">
+      <h3>
+        curl command
+        <CopyButton text={command} label="Copy as curl" />
+      </h3>
+      <pre className="body" data-testid="curl-command">
+        {command}
+      </pre>
+      <p className="muted small">Running it sends the request through the tunnel to its target again.</p>
     </section>
   );
 }
@@ -81,7 +112,9 @@ export function RequestDetail({ log, onClose }: { log: RequestLog; onClose: () =
           </>
         )}
         <dt>Time</dt>
-        <dd>{formatDateTime(log.timestamp)}</dd>
+        <dd data-testid="request-time">
+          <DateTime iso={log.timestamp} zone="value" />
+        </dd>
         <dt>Tunnel</dt>
         <dd className="mono">{log.tunnel_domain}</dd>
         <dt>Duration</dt>
@@ -91,10 +124,11 @@ export function RequestDetail({ log, onClose }: { log: RequestLog; onClose: () =
           {formatBytes(log.bytes_in)} / {formatBytes(log.bytes_out)}
         </dd>
       </dl>
+      <CurlCommand log={log} />
       <Headers title="Request headers" headers={log.request_headers} />
-      <Body title="Request body" body={log.request_body} />
+      <Body title="Request body" body={log.request_body} bytes={log.bytes_in} />
       <Headers title="Response headers" headers={log.response_headers} />
-      <Body title="Response body" body={log.response_body} />
+      <Body title="Response body" body={log.response_body} bytes={log.bytes_out} />
     </aside>
   );
 }

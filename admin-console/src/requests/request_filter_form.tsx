@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { localZoneName } from '../shared/time_zone';
 import { METHODS, STATUS_CLASSES, hasFilters, type RequestFilters } from './request_filters';
 
 interface Props {
@@ -19,6 +20,8 @@ export function RequestFilterForm({ filters, domains, onChange, onClear }: Props
     return () => clearTimeout(t);
   }, [text, filters.q, onChange]);
 
+  // The time inputs take local times: their labels name the zone.
+  const zone = localZoneName();
   const domainOptions = filters.domain && !domains.includes(filters.domain) ? [filters.domain, ...domains] : domains;
 
   return (
@@ -68,11 +71,11 @@ export function RequestFilterForm({ filters, domains, onChange, onClear }: Props
         <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="/api/…" />
       </label>
       <label>
-        From
+        From ({zone})
         <input type="datetime-local" value={filters.from} onChange={(e) => onChange({ from: e.target.value })} />
       </label>
       <label>
-        To
+        To ({zone})
         <input type="datetime-local" value={filters.to} onChange={(e) => onChange({ to: e.target.value })} />
       </label>
       <button type="button" onClick={onClear} disabled={!hasFilters(filters) && !text}>

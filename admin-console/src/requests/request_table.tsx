@@ -1,5 +1,7 @@
 import type { RequestLog } from '../api/types';
-import { formatBytes, formatDateTime, formatDuration } from '../shared/format';
+import { DateTime } from '../shared/date_time';
+import { formatBytes, formatDuration } from '../shared/format';
+import { localZoneName, zonedHeader } from '../shared/time_zone';
 import { statusClass, statusText } from './log_format';
 
 interface Props {
@@ -11,11 +13,13 @@ interface Props {
 
 /** One row per request (data-testid="request-row"); the path is a button that opens the detail. */
 export function RequestTable({ logs, selectedId, onSelect, showTunnel = true }: Props) {
+  // The header names the zone once; phones, which hide the header, print it after each time (data-zone).
+  const zone = localZoneName();
   return (
     <table className="table requests-table">
       <thead>
         <tr>
-          <th scope="col">Time</th>
+          <th scope="col">{zonedHeader('Time', zone)}</th>
           {showTunnel && <th scope="col">Tunnel</th>}
           <th scope="col">Method</th>
           <th scope="col">Path</th>
@@ -33,8 +37,8 @@ export function RequestTable({ logs, selectedId, onSelect, showTunnel = true }: 
             aria-selected={log.id === selectedId}
             onClick={() => onSelect(log)}
           >
-            <td data-label="Time" className="nowrap">
-              {formatDateTime(log.timestamp)}
+            <td data-label="Time" data-zone={zone} className="nowrap">
+              <DateTime iso={log.timestamp} zone="header" />
             </td>
             {showTunnel && (
               <td data-label="Tunnel" className="mono">

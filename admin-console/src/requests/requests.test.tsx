@@ -85,7 +85,7 @@ describe('requests page', () => {
     const from = new Date(Date.now() - 30.5 * 60_000);
     const pad = (n: number) => String(n).padStart(2, '0');
     const local = `${from.getFullYear()}-${pad(from.getMonth() + 1)}-${pad(from.getDate())}T${pad(from.getHours())}:${pad(from.getMinutes())}`;
-    const fromInput = screen.getByLabelText('From');
+    const fromInput = screen.getByLabelText(/^From \(.+\)$/); // the label names the zone
     await act(async () => {
       // datetime-local cannot be typed into in jsdom: set its value as the browser would.
       const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;

@@ -1,8 +1,12 @@
 import { useEffect, useState } from 'react';
 import { copyText } from './clipboard';
 
-/** A button that copies `text` and says whether it worked. `label` is its accessible name. */
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+/**
+ * A button that copies `text` and says whether it worked. `label` is its visible text and, without `name`,
+ * its accessible name; `name` (which should start with the label) tells many such buttons apart, e.g.
+ * "Copy https://server/t/myapp/".
+ */
+export function CopyButton({ text, label = 'Copy', name }: { text: string; label?: string; name?: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (state === 'idle') return;
@@ -11,7 +15,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
   }, [state]);
   return (
     <span className="copy">
-      <button type="button" className="small" onClick={async () => setState((await copyText(text)) ? 'copied' : 'failed')}>
+      <button type="button" className="small" aria-label={name} onClick={async () => setState((await copyText(text)) ? 'copied' : 'failed')}>
         {label}
       </button>
       <span role="status" className={state === 'failed' ? 'field-error' : 'muted small'}>

@@ -159,9 +159,13 @@ export class FakeAdminApi {
     if (t) t.live = null;
   }
 
-  /** Records one exchange; fields default to a 200 GET / on the first tunnel. `minutesAgo` backdates it. */
+  /**
+   * Records one exchange; fields default to a 200 GET / on the first tunnel. `minutesAgo` backdates it.
+   * As the server counts them, `bytes_in` / `bytes_out` default to the stored bodies' UTF-8 lengths.
+   */
   addLog(fields: Partial<RequestLog> & { minutesAgo?: number } = {}): RequestLog {
     const { minutesAgo, ...rest } = fields;
+    const utf8 = (s: string | null | undefined) => (s ? new TextEncoder().encode(s).length : 0);
     const log: RequestLog = {
       id: this.nextLogId++,
       timestamp: new Date(this.now() - (minutesAgo ?? 0) * 60_000).toISOString(),
@@ -175,8 +179,8 @@ export class FakeAdminApi {
       response_body: 'ok',
       error: null,
       duration_ms: 12,
-      bytes_in: 0,
-      bytes_out: 2,
+      bytes_in: utf8(rest.request_body),
+      bytes_out: utf8(rest.response_body === undefined ? 'ok' : rest.response_body),
       ...rest,
     };
     this.logs.push(log);

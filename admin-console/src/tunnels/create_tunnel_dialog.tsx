@@ -78,7 +78,7 @@ export function CreateTunnelDialog({ onClose, onCreated }: { onClose: () => void
         <TokenReveal domain={created.domain} token={created.token} />
         <p className="label">Public address</p>
         <div data-testid="created-addresses">
-          <TunnelAddresses tunnel={created} pathPattern={info?.path_pattern} />
+          <TunnelAddresses tunnel={created} patterns={info} />
         </div>
       </DoneDialog>
     );

@@ -2,6 +2,7 @@
 // connection counts, and the mode / port fields of the create and edit forms against the fake's port rules.
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addressTexts } from '../test/addresses';
 import { FakeAdminApi } from '../test/fakeApi';
 import { renderApp } from '../test/render_app';
 
@@ -45,12 +46,13 @@ describe('tcp tunnels', () => {
     const web = within(screen.getByTestId('tunnel-row-web'));
     expect(web.getByRole('cell', { name: 'http' })).toBeInTheDocument();
     expect(web.getByRole('link', { name: 'http://localhost:3000/t/web/' })).toHaveAttribute('href', 'http://localhost:3000/t/web/');
+    expect(web.getByRole('link', { name: 'http://web.example.com:3000/' })).toHaveAttribute('href', 'http://web.example.com:3000/');
     // An HTTP tunnel without listeners carries no raw traffic: no counts beside its status.
     expect(screen.queryByTestId('raw-counts-web')).not.toBeInTheDocument();
 
     const ssh = within(screen.getByTestId('tunnel-row-ssh'));
     expect(ssh.getByRole('cell', { name: 'tcp' })).toBeInTheDocument();
-    expect(within(screen.getByTestId('addresses-ssh')).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+    expect(addressTexts(screen.getByTestId('addresses-ssh'))).toEqual([
       'tcp://localhost:2222', // bound to every interface: the host the console is reached at
       'udp://[::1]:5353',
       'tcp://localhost:47000', // assigned; the fake binds it to every interface
@@ -68,7 +70,7 @@ describe('tcp tunnels', () => {
     fake.listenHost = '127.0.0.1'; // not reported by such a server: the console's host stands in
     fake.addTunnel('db', { mode: 'tcp', tcp_port: 47001 });
     renderApp(fake, '/tunnels');
-    expect(await screen.findByTestId('addresses-db')).toHaveTextContent(/^tcp:\/\/localhost:47001$/);
+    expect(addressTexts(await screen.findByTestId('addresses-db'))).toEqual(['tcp://localhost:47001']);
   });
 
   it('creates a tcp tunnel with an automatic TCP port and shows its address', async () => {
@@ -83,10 +85,10 @@ describe('tcp tunnels', () => {
 
     const done = within(await screen.findByRole('dialog', { name: 'Tunnel pg created' }));
     // 47000 is ssh's: the lowest free one of the range.
-    expect(done.getByTestId('created-addresses')).toHaveTextContent(/^tcp:\/\/localhost:47001$/);
+    expect(addressTexts(done.getByTestId('created-addresses'))).toEqual(['tcp://localhost:47001']);
     expect(fake.callsTo('POST', '/api/tunnels')[0]?.body).toEqual({ domain: 'pg', mode: 'tcp', tcp_port: 'auto' });
     await user.click(done.getByRole('button', { name: 'Done' }));
-    expect(await screen.findByTestId('addresses-pg')).toHaveTextContent(/^tcp:\/\/localhost:47001$/);
+    expect(addressTexts(await screen.findByTestId('addresses-pg'))).toEqual(['tcp://localhost:47001']);
     expect(within(screen.getByTestId('tunnel-row-pg')).getByRole('cell', { name: 'tcp' })).toBeInTheDocument();
   });
 
@@ -162,7 +164,7 @@ describe('tcp tunnels', () => {
     await user.click(dialog.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(fake.callsTo('PUT', '/api/tunnels/game')[0]?.body).toEqual({ tcp_port: 47002, udp_port: null });
-    await waitFor(() => expect(screen.getByTestId('addresses-game')).toHaveTextContent(/^tcp:\/\/localhost:47002$/));
+    await waitFor(() => expect(addressTexts(screen.getByTestId('addresses-game'))).toEqual(['tcp://localhost:47002']));
 
     // To http: the port field stays while the tunnel has a port, so it can be released too.
     await user.click(screen.getByRole('button', { name: 'Edit game' }));
@@ -174,7 +176,11 @@ describe('tcp tunnels', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(fake.callsTo('PUT', '/api/tunnels/game')[1]?.body).toEqual({ mode: 'http' });
     await waitFor(() => expect(within(screen.getByTestId('tunnel-row-game')).getByRole('cell', { name: 'http' })).toBeInTheDocument());
-    expect(screen.getByTestId('addresses-game')).toHaveTextContent('http://localhost:3000/t/game/tcp://localhost:47002');
+    expect(addressTexts(screen.getByTestId('addresses-game'))).toEqual([
+      'http://localhost:3000/t/game/',
+      'http://game.example.com:3000/',
+      'tcp://localhost:47002',
+    ]);
   });
 
   it('shows a refused edit in the server’s words, also a 503 about ports', async () => {
@@ -203,14 +209,14 @@ describe('tcp tunnels', () => {
   it('shows mode, listeners and live counts on the detail page', async () => {
     seed();
     renderApp(fake, '/tunnels/ssh');
-    const listeners = within(await screen.findByTestId('listeners'));
-    expect(listeners.getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+    expect(addressTexts(await screen.findByTestId('listeners'))).toEqual([
       'tcp://localhost:2222',
       'udp://[::1]:5353',
       'tcp://localhost:47000',
     ]);
     expect(screen.getByText('Mode').nextElementSibling).toHaveTextContent(/^tcp$/);
-    expect(screen.getByText('Ingress').nextElementSibling).toHaveTextContent(/answered 410 in tcp mode/);
+    expect(screen.getByTestId('public-url')).toHaveTextContent(/answered 410 in tcp mode/);
+    expect(within(screen.getByTestId('listeners')).getByRole('button', { name: 'Copy tcp://localhost:2222' })).toBeInTheDocument();
     const live = within(screen.getByTestId('live-session'));
     expect(live.getByText('TCP connections').nextElementSibling).toHaveTextContent(/^2$/);
     expect(live.getByText('UDP sessions').nextElementSibling).toHaveTextContent(/^1$/);
@@ -221,6 +227,6 @@ describe('tcp tunnels', () => {
     renderApp(fake, '/tunnels/web');
     expect(await screen.findByTestId('listeners')).toHaveTextContent(/^—$/);
     expect(screen.getByText('Mode').nextElementSibling).toHaveTextContent(/^http$/);
-    expect(await screen.findByText('/t/web/')).toBeInTheDocument();
+    expect(addressTexts(screen.getByTestId('public-url'))).toEqual(['http://localhost:3000/t/web/', 'http://web.example.com:3000/']);
   });
 });

@@ -23,7 +23,7 @@ describe('tunnel detail page', () => {
     expect(await screen.findByText('The demo service')).toBeInTheDocument();
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('myapp');
     expect(screen.getByTestId('status-myapp')).toHaveTextContent('online');
-    expect(await screen.findByText('/t/myapp/')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'http://localhost:3000/t/myapp/' })).toBeInTheDocument();
     const live = within(screen.getByTestId('live-session'));
     expect(live.getByText('127.0.0.1:5555')).toBeInTheDocument();
     expect(live.getByText('tunely-cpp/0.9.0')).toBeInTheDocument();

@@ -6,14 +6,16 @@ import type { RequestLog } from '../api/types';
 import { useApi } from '../auth/auth_context';
 import { RequestDetail } from '../requests/request_detail';
 import { RequestTable } from '../requests/request_table';
+import { DateTime } from '../shared/date_time';
 import { ErrorNotice } from '../shared/error_notice';
-import { formatBytes, formatCount, formatDateTime, formatRelative } from '../shared/format';
+import { formatBytes, formatCount, formatRelative } from '../shared/format';
+import { currentPage } from '../shared/public_url';
 import { usePolling } from '../shared/use_polling';
 import { useServerInfo } from '../shared/use_server_info';
-import { AddressList, currentPage } from './address_list';
+import { AddressList } from './address_list';
 import { StatusBadge } from './status_badge';
 import { TunnelActionButtons, useTunnelActions } from './tunnel_actions';
-import { ingressPath as ingressPathOf, listenerAddress, tunnelListeners, tunnelMode } from './tunnel_transport';
+import { listenerAddress, publicAddresses, tunnelListeners, tunnelMode } from './tunnel_transport';
 
 const RECENT = 20;
 
@@ -44,8 +46,7 @@ export function TunnelDetailPage() {
     );
   }
 
-  const ingressPath = ingressPathOf(domain, info?.path_pattern);
-  const ingressHost = info?.domain_pattern?.replace('{subdomain}', domain);
+  const page = currentPage();
 
   return (
     <section className={selected ? 'with-detail' : undefined}>
@@ -74,25 +75,32 @@ export function TunnelDetailPage() {
               <dd>{t.enabled ? 'yes' : 'no'}</dd>
               <dt>Mode</dt>
               <dd>{tunnelMode(t)}</dd>
-              <dt>Ingress</dt>
+              <dt>Public URL</dt>
               {tunnelMode(t) === 'http' ? (
-                <dd className="mono">
-                  <div>{ingressPath}</div>
-                  {ingressHost && <div>{ingressHost}</div>}
+                <dd data-testid="public-url">
+                  <AddressList addresses={publicAddresses(t, page, info).filter((a) => a.protocol === 'http')} />
                 </dd>
               ) : (
-                <dd className="muted">none: HTTP requests are answered 410 in tcp mode</dd>
+                <dd className="muted" data-testid="public-url">
+                  none: HTTP requests are answered 410 in tcp mode; clients connect to the listeners below
+                </dd>
               )}
               <dt>TCP / UDP</dt>
               <dd data-testid="listeners">
-                <AddressList addresses={tunnelListeners(t).map((l) => listenerAddress(l, currentPage().hostname))} />
+                <AddressList addresses={tunnelListeners(t).map((l) => listenerAddress(l, page.hostname))} />
               </dd>
               <dt>Created</dt>
-              <dd>{formatDateTime(t.created_at)}</dd>
+              <dd>
+                <DateTime iso={t.created_at} zone="value" />
+              </dd>
               <dt>Updated</dt>
-              <dd>{formatDateTime(t.updated_at)}</dd>
+              <dd>
+                <DateTime iso={t.updated_at} zone="value" />
+              </dd>
               <dt>Last connected</dt>
-              <dd>{formatDateTime(t.last_connected_at)}</dd>
+              <dd>
+                <DateTime iso={t.last_connected_at} zone="value" />
+              </dd>
               <dt>Requests (all time)</dt>
               <dd>{formatCount(t.total_requests)}</dd>
               <dt>Bytes in / out</dt>
@@ -107,7 +115,7 @@ export function TunnelDetailPage() {
               <dl className="facts">
                 <dt>Connected since</dt>
                 <dd>
-                  {formatDateTime(t.live.connected_since)} ({formatRelative(t.live.connected_since)})
+                  <DateTime iso={t.live.connected_since} zone="value" /> ({formatRelative(t.live.connected_since)})
                 </dd>
                 <dt>Client address</dt>
                 <dd className="mono">{t.live.remote_address}</dd>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveSession, Tunnel } from '../api/types';
 import { parsePort, portForCreate, portForUpdate, portProblem, portText } from './port_field';
-import { ingressPath, listenerHost, publicAddresses, rawSessionCounts, tunnelListeners, tunnelMode } from './tunnel_transport';
+import { listenerHost, publicAddresses, rawSessionCounts, tunnelListeners, tunnelMode } from './tunnel_transport';
 
 const base: Tunnel = {
   id: 1, domain: 'app', name: 'app', description: '', mode: 'http', enabled: true, connected: false, token: null,
@@ -13,7 +13,7 @@ const live = (o: Partial<LiveSession>): LiveSession => ({
   connected_since: '2026-01-01T00:00:00.000Z', remote_address: '127.0.0.1:1', protocol: '2', client_version: '',
   in_flight: 0, requests: 0, bytes_in: 0, bytes_out: 0, ...o,
 });
-const page = { origin: 'https://tunnels.example.com:8443', hostname: 'tunnels.example.com' };
+const page = { origin: 'https://tunnels.example.com:8443', protocol: 'https:', hostname: 'tunnels.example.com', port: '8443' };
 const texts = (x: Tunnel) => publicAddresses(x, page).map((a) => a.text);
 
 describe('listener host', () => {
@@ -44,7 +44,7 @@ describe('public addresses', () => {
     });
     expect(texts(x)).toEqual(['https://tunnels.example.com:8443/t/app/', 'tcp://tunnels.example.com:7000', 'udp://10.0.0.5:5353']);
     const [http, tcp, udp] = publicAddresses(x, page);
-    expect(http).toMatchObject({ protocol: 'http', href: 'https://tunnels.example.com:8443/t/app/', origin: 'ingress' });
+    expect(http).toMatchObject({ protocol: 'http', href: 'https://tunnels.example.com:8443/t/app/', origin: 'path' });
     expect(tcp).toMatchObject({ protocol: 'tcp', origin: 'static', tls: false });
     expect(tcp?.href).toBeUndefined();
     expect(udp).toMatchObject({ protocol: 'udp', origin: 'assigned' });
@@ -55,9 +55,19 @@ describe('public addresses', () => {
     ]);
     expect(texts(t({ mode: 'tcp', listeners: [] }))).toEqual([]);
   });
-  it('uses the server path pattern', () => {
-    expect(ingressPath('app', '/x/{subdomain}/')).toBe('/x/app/');
-    expect(publicAddresses(t({}), page, '/x/{subdomain}/')[0]?.text).toBe('https://tunnels.example.com:8443/x/app/');
+  it('uses the server path pattern, and adds the Host-routing URL where the server has a base domain', () => {
+    expect(publicAddresses(t({}), page, { path_pattern: '/x/{subdomain}/' })[0]?.text).toBe('https://tunnels.example.com:8443/x/app/');
+    const both = publicAddresses(t({ listeners: [{ protocol: 'tcp', host: '0.0.0.0', port: 7000, assigned: false }] }), page, {
+      path_pattern: '/t/{subdomain}/',
+      domain_pattern: '{subdomain}.tunnels.example.com',
+    });
+    expect(both.map((a) => [a.origin, a.text, a.href])).toEqual([
+      ['path', 'https://tunnels.example.com:8443/t/app/', 'https://tunnels.example.com:8443/t/app/'],
+      ['host', 'https://app.tunnels.example.com:8443/', 'https://app.tunnels.example.com:8443/'],
+      ['static', 'tcp://tunnels.example.com:7000', undefined],
+    ]);
+    // tcp mode: neither HTTP URL.
+    expect(publicAddresses(t({ mode: 'tcp' }), page, { domain_pattern: '{subdomain}.tunnels.example.com' })).toEqual([]);
   });
   it('marks a TLS listener', () => {
     const [a] = publicAddresses(t({ mode: 'tcp', listeners: [{ protocol: 'tcp', host: '127.0.0.1', port: 443, assigned: false, tls: true }] }), page);

@@ -3,38 +3,25 @@
 // listener bound to every interface is reached through the host name the user already uses for the console.
 import type { Listener, Tunnel, TunnelMode } from '../api/types';
 import { formatCount } from '../shared/format';
-
-export const DEFAULT_PATH_PATTERN = '/t/{subdomain}/';
-
-/** The parts of window.location the addresses depend on. */
-export interface PageLocation {
-  origin: string;
-  /** As browsers give it: an IPv6 literal already in brackets. */
-  hostname: string;
-}
+import { ingressUrls, type IngressPatterns, type PageLocation } from '../shared/public_url';
 
 /** The fields an address depends on (a created tunnel has them too). */
 export type Reachable = Pick<Tunnel, 'domain' | 'mode' | 'listeners' | 'tcp_port' | 'udp_port'>;
 
 export interface PublicAddress {
   protocol: 'http' | 'tcp' | 'udp';
-  /** "http://host/t/app/", "tcp://host:7000", "udp://host:5353". */
+  /** "http://host/t/app/", "http://app.example.com/", "tcp://host:7000", "udp://host:5353". */
   text: string;
   /** Set for HTTP only (a link the browser can follow). */
   href?: string;
-  /** Why it exists, for a tooltip. */
-  origin: 'ingress' | 'assigned' | 'static';
+  /** Why it exists, for a tooltip: HTTP ingress by path or by Host name, or a listener. */
+  origin: 'path' | 'host' | 'assigned' | 'static';
   tls: boolean;
 }
 
 /** A server older than TCP tunnels sends no mode: it reads as "http". */
 export function tunnelMode(t: Pick<Tunnel, 'mode'>): TunnelMode {
   return t.mode === 'tcp' ? 'tcp' : 'http';
-}
-
-/** "/t/myapp/" from the server's path pattern (GET /api/info). */
-export function ingressPath(domain: string, pathPattern: string = DEFAULT_PATH_PATTERN): string {
-  return pathPattern.replace('{subdomain}', domain);
 }
 
 const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::', '[::]']);
@@ -66,12 +53,15 @@ export function listenerAddress(l: Listener, pageHostname: string): PublicAddres
   };
 }
 
-/** Every address a user can reach the tunnel at: the HTTP ingress (not in tcp mode, where it answers 410), then the listeners. */
-export function publicAddresses(t: Reachable, page: PageLocation, pathPattern?: string): PublicAddress[] {
+/**
+ * Every address a user can reach the tunnel at: its HTTP URLs (by path, then by Host name where the server
+ * has a base domain; none in tcp mode, where HTTP ingress answers 410), then its listeners.
+ */
+export function publicAddresses(t: Reachable, page: PageLocation, patterns?: IngressPatterns | null): PublicAddress[] {
   const out: PublicAddress[] = [];
   if (tunnelMode(t) === 'http') {
-    const url = page.origin + ingressPath(t.domain, pathPattern);
-    out.push({ protocol: 'http', text: url, href: url, origin: 'ingress', tls: false });
+    for (const { routing, url } of ingressUrls(t.domain, page, patterns))
+      out.push({ protocol: 'http', text: url, href: url, origin: routing, tls: false });
   }
   for (const l of tunnelListeners(t)) out.push(listenerAddress(l, page.hostname));
   return out;

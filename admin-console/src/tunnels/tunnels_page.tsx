@@ -63,7 +63,7 @@ export function TunnelsPage() {
       ) : (
         <div className="table-wrap">
           <TunnelTable tunnels={shown} sortKey={sortKey} sortDir={sortDir} onSort={sortBy} onAction={actions.open}
-            pathPattern={info?.path_pattern} />
+            patterns={info} />
         </div>
       )}
       {creating && <CreateTunnelDialog onClose={() => setCreating(false)} onCreated={tunnels.refresh} />}
