@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 #include <thread>
 
 #include "test_target.hpp"
@@ -25,23 +30,48 @@ std::string program(const std::string& name) {
     return name;
 }
 
+// docs/nginx/tunely.conf with this test's names, ports and certificate: every placeholder must be there, so a
+// change to the documented block cannot leave this test running something else.
+std::string documented_nginx_block(const std::vector<std::pair<std::string, std::string>>& replacements) {
+    const auto path = std::filesystem::path(TUNELY_SPEC_DIR) / ".." / "docs" / "nginx" / "tunely.conf";
+    std::ifstream in(path);
+    EXPECT_TRUE(in) << "cannot read " << path;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& [from, to] : replacements) {
+        std::size_t at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << "docs/nginx/tunely.conf no longer has '" << from << "'";
+        for (; at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+    }
+    return text;
+}
+
 class tls_e2e : public ::testing::Test {
 protected:
+    // nginx runs the operators' documented server block (docs/nginx/tunely.conf) in front of the tunnel server.
     void SetUp() override {
         const auto cert = (dir.path / "cert.pem").string(), key = (dir.path / "key.pem").string();
         child_process openssl(program("openssl"),
                               {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
-                               "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
+                               "2", "-subj", "/CN=localhost", "-addext",
+                               "subjectAltName=DNS:localhost,DNS:tunnels.test,DNS:*.tunnels.test"});
         ASSERT_EQ(openssl.wait_exit(std::chrono::seconds(30)), 0) << openssl.output();
         port = free_port();
+        http_port = free_port();
+        const auto block = documented_nginx_block({
+            {"listen 80;", "listen 127.0.0.1:" + std::to_string(http_port) + ";"},
+            {"listen [::]:80;", ""},
+            {"listen 443 ssl;", "listen 127.0.0.1:" + std::to_string(port) + " ssl;"},
+            {"listen [::]:443 ssl;", ""},
+            {"server 127.0.0.1:8080;", "server 127.0.0.1:" + std::to_string(server.port()) + ";"},
+            {"/etc/letsencrypt/live/tunnels.example.com/fullchain.pem", cert},
+            {"/etc/letsencrypt/live/tunnels.example.com/privkey.pem", key},
+            {"tunnels.example.com", "tunnels.test"},
+        });
+        ASSERT_FALSE(HasFailure());
         std::ofstream(dir.path / "nginx.conf")
             << "daemon off;\nworker_processes 1;\nerror_log " << (dir.path / "error.log").string() << ";\npid "
             << (dir.path / "nginx.pid").string() << ";\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n"
-            << "  server {\n    listen 127.0.0.1:" << port << " ssl;\n    ssl_certificate " << cert
-            << ";\n    ssl_certificate_key " << key << ";\n    location / {\n      proxy_pass http://127.0.0.1:"
-            << server.port() << ";\n      proxy_http_version 1.1;\n      proxy_set_header Upgrade $http_upgrade;\n"
-            << "      proxy_set_header Connection \"upgrade\";\n      proxy_set_header Host $host;\n"
-            << "      proxy_read_timeout 1h;\n    }\n  }\n}\n";
+            << block << "\n}\n";
         nginx = std::make_unique<child_process>(
             program("nginx"), std::vector<std::string>{"-c", (dir.path / "nginx.conf").string(), "-p", dir.path.string()});
         // Ready when it accepts connections.
@@ -69,8 +99,9 @@ protected:
 
     temp_dir dir;
     test_target target;
-    tunely_server_process server;
-    std::uint16_t port = 0;
+    tunely_server_process server{{"--domain", "tunnels.test"}};
+    std::uint16_t port = 0;       // nginx's HTTPS listener
+    std::uint16_t http_port = 0;  // nginx's plain listener (redirects)
     std::unique_ptr<child_process> nginx;
 };
 
@@ -120,6 +151,40 @@ std::string curl(const std::string& ca, std::vector<std::string> args) {
     child_process c(program("curl"), all);
     EXPECT_EQ(c.wait_exit(std::chrono::seconds(20)), 0) << c.output();
     return c.output();
+}
+
+// The documented block carries both public addresses over HTTPS, tells the tunnel server the caller's scheme,
+// and sends plain HTTP to HTTPS.
+TEST_F(tls_e2e, the_documented_nginx_block_routes_by_path_and_by_host) {
+    auto token = server.create_tunnel("docs");
+    auto client = start_client(server, token, target.url(), {"--server", wss_url(), "--ca-file", ca()});
+    ASSERT_TRUE(server.wait_connected("docs")) << client->output();
+    const auto p = std::to_string(port);
+    const std::vector<std::string> resolve{"--resolve", "tunnels.test:" + p + ":127.0.0.1", "--resolve",
+                                           "docs.tunnels.test:" + p + ":127.0.0.1"};
+    auto with = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), resolve.begin(), resolve.end());
+        return args;
+    };
+
+    auto by_path = curl(ca(), with({"https://tunnels.test:" + p + "/t/docs/echo?via=path"}));
+    EXPECT_TRUE(by_path.ends_with("\n200")) << by_path;
+    EXPECT_NE(by_path.find("\"target\":\"/echo?via=path\""), std::string::npos) << by_path;
+    EXPECT_NE(by_path.find("\"x-forwarded-proto\":\"https\""), std::string::npos) << by_path;
+
+    auto by_host = curl(ca(), with({"https://docs.tunnels.test:" + p + "/echo?via=host"}));
+    EXPECT_TRUE(by_host.ends_with("\n200")) << by_host;
+    EXPECT_NE(by_host.find("\"target\":\"/echo?via=host\""), std::string::npos) << by_host;
+
+    // A streamed body larger than nginx's default client_max_body_size (1 MiB) goes through.
+    const auto big = dir.path / "big.bin";
+    std::ofstream(big, std::ios::binary) << std::string(3 * 1024 * 1024, 'x');
+    auto upload = curl(ca(), with({"--data-binary", "@" + big.string(), "-o", "/dev/null",
+                                   "https://docs.tunnels.test:" + p + "/echo-body"}));
+    EXPECT_TRUE(upload.ends_with("\n200")) << upload;
+
+    auto plain = curl(ca(), {"-H", "Host: docs.tunnels.test", "http://127.0.0.1:" + std::to_string(http_port) + "/x?y"});
+    EXPECT_TRUE(plain.ends_with("\n301")) << plain;
 }
 
 TEST_F(tls_e2e, the_server_terminates_tls_itself) {
