@@ -11,6 +11,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "error_page.hpp"
 #include "ingress.hpp"
 #include "request_head_check.hpp"
 #include "tunely/core/domain_name.hpp"
@@ -124,8 +125,9 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
         } else if (auto by_path = path_route(target)) {
             auto domain = normalize_domain(by_path->domain);
             if (!domain) {
-                if (!co_await write_error(stream, 400, "Invalid domain", req.keep_alive() && !parser.chunked() &&
-                                                                              !parser.content_length()))
+                if (!co_await write_error(stream, 400, "Invalid domain",
+                                          req.keep_alive() && !parser.chunked() && !parser.content_length(),
+                                          req.version(), wants_html(req[http::field::accept])))
                     break;
                 continue;
             }
@@ -134,7 +136,8 @@ awaitable<void> serve_connection(tunnel_server& server, Stream stream, fallback_
         }
         if (route) {
             if (route->target.empty() || route->target.front() != '/') {
-                co_await write_error(stream, 400, "Path must start with '/'", false);
+                co_await write_error(stream, 400, "Path must start with '/'", false, req.version(),
+                                     wants_html(req[http::field::accept]));
                 break;
             }
             if (!co_await serve_ingress(server, stream, buffer, parser, std::move(route->domain),

@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <type_traits>
@@ -12,6 +11,7 @@
 #include "tunely/transport/done_signal.hpp"
 #include "tunely/transport/http_body_writer.hpp"
 #include "tunely/transport/spawn.hpp"
+#include "error_page.hpp"
 #include "raw_relay.hpp"
 
 namespace tunely::server {
@@ -187,11 +187,12 @@ awaitable<write_outcome> write_response(Stream& stream, exchange& x, const respo
 
 template <class Stream>
 awaitable<bool> write_error(Stream& stream, unsigned status, std::string_view text,
-                            bool keep_alive, unsigned version) {
+                            bool keep_alive, unsigned version, bool html) {
     http::response<http::string_body> res{static_cast<http::status>(status), version};
-    res.set(http::field::content_type, "application/json");
+    auto body = make_error_body(status, text, html);
+    res.set(http::field::content_type, body.content_type);
     res.set(http::field::server, "tunely");
-    res.body() = boost::json::serialize(boost::json::object{{"error", text}});
+    res.body() = std::move(body.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
     auto [ec, n] = co_await http::async_write(stream, res, as_tuple_awaitable);
@@ -209,6 +210,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
     bool keep_alive = req.keep_alive();
     const bool has_body = req.chunked() || (parser.content_length() && *parser.content_length() > 0);
     const bool head_request = req.method() == http::verb::head;
+    const bool html = wants_html(req[http::field::accept]);  // for the server's own error answers
 
     exchange_record rec;
     rec.domain = domain;
@@ -252,7 +254,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         auto status = http_status(opened.error());
         auto text = error_text(opened.error(), domain);
         // An unread body makes the connection unusable: close it instead of draining.
-        keep_alive = co_await write_error(stream, status, text, keep_alive && !has_body, version);
+        keep_alive = co_await write_error(stream, status, text, keep_alive && !has_body, version, html);
         finish(status, text);
         co_return keep_alive;
     }
@@ -286,7 +288,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
         if (!response) {
             status = http_status(response.error());
             failure = error_text(response.error(), domain);
-            keep_alive = co_await write_error(stream, status, failure, keep_alive && up->complete, version);
+            keep_alive = co_await write_error(stream, status, failure, keep_alive && up->complete, version, html);
         } else if (!upgrade.empty() && response->status == 101) {
             status = 101;
             keep_only_upgrade_hop_fields(response->headers, upgrade_protocol(response->headers));
@@ -309,7 +311,7 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
                                                    details ? &rec.response_body_start : nullptr);
             if (!outcome.head_written) {  // nothing reached the caller yet: it gets a clean 502
                 status = 502;
-                keep_alive = co_await write_error(stream, status, outcome.failure, false, version);
+                keep_alive = co_await write_error(stream, status, outcome.failure, false, version, html);
             }
             failure = std::move(outcome.failure);
             keep_alive = outcome.reusable && keep_alive && up->complete;
@@ -335,9 +337,8 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
     co_return keep_alive;
 }
 
-template awaitable<bool> write_error<beast::tcp_stream>(beast::tcp_stream&, unsigned, std::string_view, bool,
-                                                       unsigned);
-template awaitable<bool> write_error<tls_stream>(tls_stream&, unsigned, std::string_view, bool, unsigned);
+template awaitable<bool> write_error<beast::tcp_stream>(beast::tcp_stream&, unsigned, std::string_view, bool, unsigned, bool);
+template awaitable<bool> write_error<tls_stream>(tls_stream&, unsigned, std::string_view, bool, unsigned, bool);
 template awaitable<bool> serve_ingress<beast::tcp_stream>(tunnel_server&, beast::tcp_stream&, beast::flat_buffer&,
                                                          header_parser&, std::string, std::string,
                                                          std::string_view);

@@ -19,9 +19,10 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream,
                               boost::beast::flat_buffer& buffer, header_parser& parser,
                               std::string domain, std::string target, std::string_view caller_ip);
 
-// Writes a small JSON error response ({"error": text}).
+// Writes a small error response: {"error": text}, or an HTML page when `html` (the caller's Accept prefers
+// HTML: error_page.hpp).
 template <class Stream>
 awaitable<bool> write_error(Stream& stream, unsigned status, std::string_view text,
-                            bool keep_alive, unsigned version = 11);
+                            bool keep_alive, unsigned version = 11, bool html = false);
 
 }  // namespace tunely::server

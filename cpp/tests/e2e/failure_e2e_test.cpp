@@ -32,6 +32,31 @@ TEST(failure_e2e, tunnel_not_connected_gives_503) {
     EXPECT_EQ(bad.status, 400u);
 }
 
+// A browser gets the same status as a small HTML page; curl and API clients keep the JSON answer.
+TEST(failure_e2e, callers_that_ask_for_html_get_an_error_page) {
+    tunely_server_process server;
+    server.create_tunnel("idle");
+    http_call c;
+    c.target = "/t/idle/page";
+    c.headers = {{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}};
+    auto page = http_request(server.port(), c);
+    EXPECT_EQ(page.status, 503u);
+    EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+    EXPECT_NE(page.body.find("<title>503 Service Unavailable</title>"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("Tunnel not connected: idle"), std::string::npos) << page.body;
+
+    c.target = "/t/bad_domain!/x";
+    auto bad = http_request(server.port(), c);
+    EXPECT_EQ(bad.status, 400u);
+    EXPECT_NE(bad.body.find("<h1>400 Bad Request</h1>"), std::string::npos) << bad.body;
+
+    c.target = "/t/idle/api";
+    c.headers = {{"Accept", "application/json, text/html;q=0.5"}};
+    auto api = http_request(server.port(), c);
+    EXPECT_EQ(api.status, 503u);
+    EXPECT_EQ(json::parse(api.body).at("error").as_string(), "Tunnel not connected: idle");
+}
+
 TEST(failure_e2e, target_down_gives_503) {
     tunely_server_process server;
     auto token = server.create_tunnel("down");
