@@ -31,6 +31,7 @@ void keep_start(std::string* into, std::string_view bytes) {
 
 std::string error_text(const std::error_code& ec, std::string_view domain) {
     if (ec == error::tunnel_not_connected) return "Tunnel not connected: " + std::string(domain);
+    if (ec == error::tunnel_not_found) return "Tunnel not found: " + std::string(domain);
     return ec.message();
 }
 
@@ -251,8 +252,10 @@ awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat
 
     auto opened = server.open_exchange(domain, std::move(head));
     if (!opened) {
-        auto status = http_status(opened.error());
-        auto text = error_text(opened.error(), domain);
+        auto why = opened.error();
+        if (why == error::tunnel_not_connected) why = co_await server.no_session_reason(domain);  // or unknown: 404
+        auto status = http_status(why);
+        auto text = error_text(why, domain);
         // An unread body makes the connection unusable: close it instead of draining.
         keep_alive = co_await write_error(stream, status, text, keep_alive && !has_body, version, html);
         finish(status, text);

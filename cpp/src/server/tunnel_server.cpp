@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handshake.hpp"
+#include "known_tunnels.hpp"
 #include "registry.hpp"
 #include "tunely/core/domain_name.hpp"
 #include "tunely/core/error.hpp"
@@ -27,6 +28,7 @@ struct tunnel_server::impl {
     auth_limiter auth_failures;
     std::shared_ptr<listener_tls> tcp_tls;
     std::shared_ptr<raw_traffic> traffic = std::make_shared<raw_traffic>();
+    known_tunnels known;  // no_session_reason()
 };
 
 tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options)
@@ -73,6 +75,19 @@ result<std::shared_ptr<exchange>> tunnel_server::open_exchange(std::string_view 
     if (!s) return make_error_code(error::tunnel_not_connected);
     if (head.kind == stream_kind::http && s->info().mode == "tcp") return make_error_code(error::tcp_mode);
     return s->open_exchange(std::move(head));
+}
+
+awaitable<std::error_code> tunnel_server::no_session_reason(std::string domain) {
+    auto state = impl_;  // this frame keeps the state alive across the lookup
+    const auto offline = make_error_code(error::tunnel_not_connected);
+    if (auto known = state->known.cached(domain, known_tunnels::clock::now()))
+        co_return *known ? offline : make_error_code(error::tunnel_not_found);
+    if (!state->known.begin_lookup()) co_return offline;
+    auto found = co_await state->store->run([&](store::store& s) { return s.find_tunnel(domain).has_value(); });
+    state->known.end_lookup();
+    if (!found) co_return offline;  // the store is unreachable: the old answer
+    state->known.remember(domain, *found, known_tunnels::clock::now());
+    co_return *found ? offline : make_error_code(error::tunnel_not_found);
 }
 
 awaitable<result<forward_response>> tunnel_server::forward(std::string_view domain, forward_request request) {

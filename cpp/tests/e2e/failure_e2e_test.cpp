@@ -32,6 +32,21 @@ TEST(failure_e2e, tunnel_not_connected_gives_503) {
     EXPECT_EQ(bad.status, 400u);
 }
 
+// A domain that is no tunnel at all is 404 (path and Host routing alike); one that exists but has no client, 503.
+TEST(failure_e2e, an_unknown_tunnel_is_404_and_an_offline_one_503) {
+    tunely_server_process server;
+    auto unknown = get(server, "/t/nosuch/x");
+    EXPECT_EQ(unknown.status, 404u);
+    EXPECT_EQ(json::parse(unknown.body).at("error").as_string(), "Tunnel not found: nosuch");
+    http_call by_host;
+    by_host.target = "/x";
+    by_host.host = "nosuch.localhost";
+    EXPECT_EQ(http_request(server.port(), by_host).status, 404u);
+
+    server.create_tunnel("later");
+    EXPECT_EQ(get(server, "/t/later/x").status, 503u);
+}
+
 // A browser gets the same status as a small HTML page; curl and API clients keep the JSON answer.
 TEST(failure_e2e, callers_that_ask_for_html_get_an_error_page) {
     tunely_server_process server;

@@ -82,6 +82,11 @@ public:
     // Errors: invalid_domain, tunnel_not_connected, headers_too_large, shutting_down.
     result<std::shared_ptr<exchange>> open_exchange(std::string_view domain, request_head head);
 
+    // Why open_exchange() found no live session for `domain` (a valid, normalized name): tunnel_not_found when
+    // the store has no such tunnel, else tunnel_not_connected (also when the store cannot say now: it is
+    // unreachable or too many lookups run). Answers are remembered for 2 s (server/known_tunnels.hpp).
+    awaitable<std::error_code> no_session_reason(std::string domain);
+
     // Sends one request with a whole body and waits for the response head.
     awaitable<result<forward_response>> forward(std::string_view domain, forward_request request);
 
