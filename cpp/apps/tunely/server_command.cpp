@@ -19,6 +19,7 @@
 #include <tuple>
 #include <vector>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <iostream>
 
@@ -55,6 +56,7 @@ struct server_flags {
     std::string admin_key;
     std::string public_url;
     std::string console_dir;  // empty: look for admin-console/dist
+    std::string root_response_file;  // GET /: this file as text/html; empty: "OK" (admin_options::root_page)
     std::string tls_cert;     // PEM certificate chain; with tls_key: the server terminates TLS itself
     std::string tls_key;
     std::string listener_tls_cert;  // PEM, with listener_tls_key: the TCP listeners terminate TLS
@@ -290,12 +292,38 @@ bool load_listener_tls(const server_flags& f, std::shared_ptr<server::listener_t
     return true;
 }
 
+// --root-response-file: read once at start (at most 1 MiB; a page, not a download). Returns false (after saying
+// why) when it cannot be used; `page` stays empty without the flag.
+bool load_root_page(const server_flags& f, std::optional<std::string>& page) {
+    if (f.root_response_file.empty()) return true;
+    constexpr std::uintmax_t max_bytes = 1024 * 1024;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(f.root_response_file, ec);
+    std::ifstream in(f.root_response_file, std::ios::binary);
+    if (ec || !in) {
+        std::cerr << "error: --root-response-file " << f.root_response_file << ": cannot read it"
+                  << (ec ? ": " + ec.message() : std::string()) << "\n";
+        return false;
+    }
+    if (size > max_bytes) {
+        std::cerr << "error: --root-response-file " << f.root_response_file << ": " << size
+                  << " bytes; at most 1 MiB\n";
+        return false;
+    }
+    page.emplace(static_cast<std::size_t>(size), '\0');
+    in.read(page->data(), static_cast<std::streamsize>(size));
+    page->resize(static_cast<std::size_t>(in.gcount()));
+    return true;
+}
+
 int run_server(const server_flags& f) {
     spdlog::set_level(spdlog::level::from_str(f.log_level));
     std::optional<asio::ssl::context> tls;
     if (!load_tls(f, tls)) return 2;
     std::shared_ptr<server::listener_tls> listener_tls;
     if (!load_listener_tls(f, listener_tls)) return 2;
+    std::optional<std::string> root_page;
+    if (!load_root_page(f, root_page)) return 2;
     std::string problem;
     auto url = store::parse_database_url(f.database, problem);
     if (!url) {
@@ -406,7 +434,7 @@ int run_server(const server_flags& f) {
     }
     admin::admin_api admin(tunnels, admin::admin_options{secret(admin_key), f.public_url, &metrics, &traffic,
                                                          console ? &*console : nullptr, tls ? "wss" : "ws",
-                                                         &tcp_ports, &udp_ports});
+                                                         &tcp_ports, &udp_ports, std::move(root_page)});
 
     auto acceptor = std::make_shared<tcp::acceptor>(ioc);
     try {
@@ -534,6 +562,9 @@ void add_server_command(CLI::App& app, int& exit_code) {
                               ->envname("TUNELY_LISTENER_TLS_ALPN")->capture_default_str();
     cmd->add_option("--console-dir", f->console_dir, "Admin console build served at /admin/ (default: admin-console/dist)")
         ->envname("TUNELY_CONSOLE_DIR");
+    cmd->add_option("--root-response-file", f->root_response_file,
+                    "HTML page answered at / (at most 1 MiB; default: \"OK\" as text/plain, as the original)")
+        ->envname("TUNELY_ROOT_RESPONSE_FILE");
     cmd->add_option("--request-timeout", f->request_timeout, "Seconds to wait for a response head")
         ->envname("TUNELY_REQUEST_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--ping-interval", f->ping_interval, "Seconds between heartbeats")

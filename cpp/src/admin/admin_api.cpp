@@ -52,6 +52,13 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
     tunnel_handlers h{server, impl_->options.tcp_listeners, impl_->options.udp_listeners};
 
     // Public endpoints.
+    if (segs.empty() && parsed->path() == "/" && method == http::verb::get) {
+        server::http_response res{http::status::ok, 11};
+        const auto& page = impl_->options.root_page;
+        res.set(http::field::content_type, page ? "text/html; charset=utf-8" : "text/plain; charset=utf-8");
+        res.body() = page ? *page : "OK";
+        co_return res;
+    }
     if (segs.size() == 1 && segs[0] == "health" && method == http::verb::get)
         co_return json_response(200, json::object{{"status", "healthy"},
                                                   {"connected_tunnels", server.connected_count()}});

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "tunely_stack.hpp"
 
 namespace tunely::test {
@@ -137,6 +139,43 @@ TEST(admin_api_e2e, forward_envelope) {
     auto r = server.admin("POST", "/api/tunnels/fwd/forward", R"({"method":"GET","path":"/x"})");
     EXPECT_EQ(r.status, 503u) << r.body;
     EXPECT_NE(r.body.find("Tunnel not connected"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tunely::test
+
+namespace tunely::test {
+namespace {
+
+http_result get_root(const tunely_server_process& server) {
+    http_call c;
+    c.target = "/";
+    return http_request(server.port(), c);
+}
+
+// GET / answers as the original does ("OK", text/plain: load balancers' health checks ask for /), or the
+// operator's page.
+TEST(admin_api_e2e, the_root_answers_ok_or_the_configured_page) {
+    tunely_server_process plain;
+    auto ok = get_root(plain);
+    EXPECT_EQ(ok.status, 200u);
+    EXPECT_EQ(ok.body, "OK");
+    EXPECT_EQ(ok.header("content-type"), "text/plain; charset=utf-8");
+
+    temp_dir dir;
+    const auto page_file = (dir.path / "index.html").string();
+    std::ofstream(page_file) << "<h1>tunnels.example.com</h1>\n";
+    tunely_server_process with_page({"--root-response-file", page_file});
+    auto page = get_root(with_page);
+    EXPECT_EQ(page.status, 200u);
+    EXPECT_EQ(page.body, "<h1>tunnels.example.com</h1>\n");
+    EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+
+    child_process missing(tunely_binary(), {"server", "--port", "0", "--database", "sqlite://:memory:",
+                                            "--admin-key", test_admin_key, "--root-response-file",
+                                            (dir.path / "nope.html").string()});
+    EXPECT_EQ(missing.wait_exit(std::chrono::seconds(10)), 2);
+    EXPECT_NE(missing.output().find("--root-response-file"), std::string::npos) << missing.output();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 //
 // Thread-safety: handle() runs on the tunnel server's executor.
 #include <memory>
+#include <optional>
 
 #include "tunely/core/secret.hpp"
 #include "tunely/server/http_connection.hpp"
@@ -33,6 +34,9 @@ struct admin_options {
     server::tcp_listeners* tcp_listeners = nullptr;
     // Runtime UDP ports (udp_port), likewise. Both also list a tunnel's static listeners.
     server::udp_listeners* udp_listeners = nullptr;
+    // GET / on the server's own host: this page as text/html when set (--root-response-file), else "OK" as
+    // text/plain, as the original answers (load balancers' health checks often ask for /).
+    std::optional<std::string> root_page;
 };
 
 class admin_api {
