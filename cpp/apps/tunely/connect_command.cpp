@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "log_options.hpp"
 #include "terminal_view.hpp"
 #include "tunely/client/tunnel_client.hpp"
 #include "tunely/core/error.hpp"
@@ -49,7 +50,7 @@ void raise_descriptor_limit() {
 }
 
 int run_connect(const connect_flags& f) {
-    spdlog::set_level(spdlog::level::from_str(f.log_level));
+    apply_log_options(f.log_level);
     if (f.token.empty()) {
         std::cerr << "error: --token is required (or TUNELY_TOKEN)\n";
         return 2;
@@ -143,7 +144,7 @@ void add_connect_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--target-read-timeout", f->target_read_timeout,
                     "Seconds to wait for more of a target's response body before the request fails")
         ->envname("TUNELY_TARGET_READ_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
+    add_log_level_option(cmd, f->log_level);
     cmd->callback([f, &exit_code] { exit_code = run_connect(*f); });
 }
 

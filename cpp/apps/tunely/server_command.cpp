@@ -25,6 +25,7 @@
 
 #include "admin_key.hpp"
 #include "database_url.hpp"
+#include "log_options.hpp"
 #include "tunely/admin/admin_api.hpp"
 #include "tunely/admin/console_files.hpp"
 #include "tunely/admin/traffic_window.hpp"
@@ -317,7 +318,7 @@ bool load_root_page(const server_flags& f, std::optional<std::string>& page) {
 }
 
 int run_server(const server_flags& f) {
-    spdlog::set_level(spdlog::level::from_str(f.log_level));
+    apply_log_options(f.log_level);
     std::optional<asio::ssl::context> tls;
     if (!load_tls(f, tls)) return 2;
     std::shared_ptr<server::listener_tls> listener_tls;
@@ -653,7 +654,7 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_LOG_MAX_ROWS")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
         ->envname("TUNELY_NO_MIGRATE");
-    cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error")->envname("TUNELY_LOG_LEVEL")->capture_default_str();
+    add_log_level_option(cmd, f->log_level);
     cmd->callback([f, &exit_code, tcp_max, tcp_idle, tcp_forward_max, udp_max, udp_timeout, listener_cert,
                    listener_key, listener_alpn] {
         // The original's names, when ours are not set (tunely-0.12.md §2.2, §3).
