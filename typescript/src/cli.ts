@@ -1,18 +1,18 @@
 // `tunely connect`: the original SDK CLI's flags (-s -t -T -r -f) plus the C++
 // CLI's --max-attempts, --no-protocol-2 and --tcp-target; the same env variables.
 // Exit codes as the C++ CLI: 0 stopped, 1 fatal error, 2 usage, 3 already connected.
-import { createRequire } from 'node:module';
-
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import { TunnelClient } from './client.js';
+import { TunnelClient, clientVersion } from './client.js';
 import { CoalescedOutputs } from './coalesced_output.js';
 import { TunelyError } from './errors.js';
 import { parseHostPort } from './tcp.js';
 import { TerminalView } from './terminal.js';
 
-// The installed package's version (dist/cli.js and src/cli.ts both sit one level below package.json).
-export const packageVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+// The package's version: clientVersion, which a test holds to package.json's.
+// (Not read from package.json: this module is built as CommonJS and as ESM,
+// which find their own location differently.)
+export const packageVersion = clientVersion;
 
 function positiveNumber(text: string): number {
   const n = Number(text);

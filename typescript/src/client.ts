@@ -27,16 +27,19 @@ import { Readable } from 'node:stream';
 import WebSocket from 'ws';
 
 import { backoffDelay, defaultBackoff } from './backoff.js';
+import { bufferView } from './bytes.js';
 import { MessageType, type TunnelRequest } from './compat.js';
 import { TunelyError } from './errors.js';
 import type { HeaderList } from './protocol/headers.js';
 import { FrameWriter } from './frame_writer.js';
+import { relayed } from './gc_pacer.js';
 import { isBatch, splitBatch } from './protocol/batch.js';
 import {
   capabilityBatch, capabilityTcp, capabilityUpgrade, capabilityV1Tcp, capabilityV2, v1MaxMessageSize, v2InitialWindow, v2MaxDataPayload,
 } from './protocol/limits.js';
 import * as v1 from './protocol/v1.js';
 import * as v2 from './protocol/v2.js';
+import type { EndToEndHead } from './raw_head.js';
 import { Target, TargetError, failureStatus, headTooLarge, upgradeProtocol } from './target.js';
 import { TcpConnectError, V1TcpRelay, connectTcp, defaultConnectTimeout, maxTcpConnections, tcpTargetOf, type HostPort } from './tcp.js';
 
@@ -115,6 +118,16 @@ interface Stream {
   closed: boolean;
   raw: boolean; // a raw TCP stream (counted against maxTcpConnections)
 }
+
+// A response head relayExchange() has not sent yet, and the body bytes that arrived with it.
+interface HeldHead {
+  status: number;
+  fields: EndToEndHead;
+  chunks: Buffer[];
+  size: number;
+}
+
+const noBytes = new Uint8Array(0);
 
 // The callbacks are properties of the client, declared once (TunnelClientEvents, merged into the class).
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
@@ -287,7 +300,10 @@ export class TunnelClient {
           return;
         }
         if (protocol2) this.onFrameV2(session, data, isBinary);
-        else if (!isBinary) this.onFrameV1(session, data.toString('utf8'));
+        else if (!isBinary) {
+          relayed(data.length);
+          this.onFrameV1(session, data.toString('utf8'));
+        }
       });
       ws.on('ping', () => {
         lastSeen = Date.now();
@@ -413,6 +429,7 @@ export class TunnelClient {
   }
 
   private handleV2(session: Session, data: Uint8Array): void {
+    relayed(data.length); // per frame, not per BATCH message: the gc pacer ignores small frames
     const d = v2.decode(data);
     if (!d.ok) return;
     const f = d.value;
@@ -439,7 +456,7 @@ export class TunnelClient {
           break;
         }
         s.receiveCredit -= f.bytes.length;
-        if (f.bytes.length) s.body.push(Buffer.from(f.bytes));
+        if (f.bytes.length) s.body.push(bufferView(f.bytes)); // no copy: the message is ours (bytes.ts)
         s.pendingCredit += f.bytes.length;
         if (f.endStream) {
           s.bodyEnded = true;
@@ -513,7 +530,7 @@ export class TunnelClient {
     if (raw || !f.endStream || f.body.length) {
       const body = new Readable({ read: () => this.maybeGrant(session.out, s) });
       s.body = body;
-      if (f.body.length) body.push(Buffer.from(f.body));
+      if (f.body.length) body.push(bufferView(f.body));
       if (f.endStream) body.push(null);
     }
     return s;
@@ -539,8 +556,7 @@ export class TunnelClient {
   private sendNow(s: Stream, chunk: Buffer): boolean {
     const out = s.session.out;
     if (s.closed || chunk.length > s.sendCredit || out.queued > out.highWater) return false;
-    for (let at = 0; at < chunk.length; at += v2MaxDataPayload)
-      out.send(v2.encode({ type: 'data', streamId: s.id, endStream: false, bytes: chunk.subarray(at, at + v2MaxDataPayload) }));
+    for (let at = 0; at < chunk.length; at += v2MaxDataPayload) out.sendData(s.id, false, chunk.subarray(at, at + v2MaxDataPayload));
     s.sendCredit -= chunk.length;
     return true;
   }
@@ -557,7 +573,7 @@ export class TunnelClient {
       await out.whenWritable();
       if (s.closed) throw new Error('stream reset');
       const n = Math.min(bytes.length, v2MaxDataPayload, s.sendCredit);
-      out.send(v2.encode({ type: 'data', streamId: s.id, endStream: false, bytes: bytes.subarray(0, n) }));
+      out.sendData(s.id, false, bytes.subarray(0, n));
       s.sendCredit -= n;
       bytes = bytes.subarray(n);
     }
@@ -683,9 +699,10 @@ export class TunnelClient {
     try {
       const timeout = f.timeoutMs || this.options.requestTimeout;
       const upgrade = upgradeProtocol(f.headers);
+      let ended = false; // END_STREAM went out with the RESPONSE
       if (upgrade) await this.relayUpgrade(s, f, upgrade, timeout, summary);
-      else await this.relayExchange(s, f, body, timeout, summary);
-      send({ type: 'data', streamId: s.id, endStream: true, bytes: new Uint8Array(0) });
+      else ended = await this.relayExchange(s, f, body, timeout, summary);
+      if (!ended) send({ type: 'data', streamId: s.id, endStream: true, bytes: noBytes });
     } catch (e) {
       if (!s.closed) {
         const code = e instanceof TargetError ? e.code : 'target_error';
@@ -703,24 +720,52 @@ export class TunnelClient {
   // An ordinary exchange (Target.exchange): the head as RESPONSE, the body as
   // DATA. A chunk goes out at once while the stream's credit and the outbox
   // allow (sendNow); else the target's connection is paused until it went
-  // (sendData). Resolves once the whole body was handed to the outbox
-  // (END_STREAM is the caller's); rejects with the target's failure, a head
-  // the protocol cannot carry, or once the stream was reset.
-  private relayExchange(s: Stream, f: v2.Open, body: Readable | null, timeout: number, summary: RequestSummary): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  // (sendData). Resolves once the whole body was handed to the outbox, with
+  // whether END_STREAM went out already (else it is the caller's); rejects
+  // with the target's failure, a head the protocol cannot carry, or once the
+  // stream was reset.
+  //
+  // The head waits until the target's bytes at hand are parsed (a microtask:
+  // undici reports head, body chunks and the end of what one read brought
+  // synchronously), so the body bytes that came with it leave inline in the
+  // RESPONSE (BODY, up to 64 KiB, within the initial credit, spec §2.4.2), and
+  // a response that ended there carries END_STREAM: one frame for a small
+  // response instead of RESPONSE, DATA and an empty DATA. A failure flushes the
+  // held head first, so the server sees RESPONSE then RESET as before.
+  private relayExchange(s: Stream, f: v2.Open, body: Readable | null, timeout: number, summary: RequestSummary): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
       let pending: Promise<void> | undefined; // chunks waiting for credit or room, in order
+      let held: HeldHead | undefined; // the head not sent yet, with the body bytes that came with it
+      const sendHead = (endStream: boolean) => {
+        const h = held!;
+        held = undefined;
+        if (s.closed) return;
+        const inline = h.chunks.length === 1 ? h.chunks[0]! : h.chunks.length ? Buffer.concat(h.chunks, h.size) : noBytes;
+        s.session.out.send(v2.encodeResponseBytes(s.id, endStream, h.status, h.fields.names, h.fields.values, inline));
+        s.sendCredit -= h.size;
+      };
       const fail = (e: unknown) => {
+        if (held) sendHead(false);
         reject(e);
         exchange.abort();
       };
       const exchange = this.target.exchange(f.method, f.target, f.headers, body, timeout, {
-        head: (status, headers) => {
+        head: (status, fields) => {
           // Not a frame we may send (spec §2.10): this exchange fails with 502; the session goes on.
-          if (!v2.headFits(headers)) return fail(headTooLarge(headers.length));
-          s.session.out.send(v2.encode({ type: 'response', streamId: s.id, endStream: false, status, headers, body: new Uint8Array(0) }));
+          if (!fields.fits()) return fail(headTooLarge(fields.length));
+          held = { status, fields, chunks: [], size: 0 };
           summary.status = status;
+          queueMicrotask(() => held && sendHead(false));
         },
         data: (chunk) => {
+          if (held) {
+            if (held.size + chunk.length <= v2MaxDataPayload) {
+              held.chunks.push(chunk);
+              held.size += chunk.length;
+              return true;
+            }
+            sendHead(false);
+          }
           if (!pending && this.sendNow(s, chunk)) return true;
           const mine = (pending ?? Promise.resolve()).then(() => this.sendData(s, chunk));
           pending = mine;
@@ -731,8 +776,17 @@ export class TunnelClient {
           }, fail);
           return false;
         },
-        end: () => (pending ? pending.then(resolve, () => undefined) : resolve()),
-        fail: reject,
+        end: () => {
+          if (held) {
+            sendHead(true);
+            resolve(true);
+          } else if (pending) pending.then(() => resolve(false), () => undefined);
+          else resolve(false);
+        },
+        fail: (e) => {
+          if (held) sendHead(false);
+          reject(e);
+        },
       });
       this.onAbort(s, () => exchange.abort());
     });

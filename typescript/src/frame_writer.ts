@@ -3,6 +3,15 @@
 // (tunely/2+batch negotiated) frames sent during one turn of the event loop
 // leave together as BATCH messages, so a busy session writes once for many
 // frames. Order is kept either way. Protocol 1.1 messages go out as text.
+// A frame of batchBypass bytes or more (bulk DATA) never joins a batch: what
+// is pending goes first, then the frame as a message of its own. Batching it
+// would save one small message but copy the whole frame once more.
+//
+// sendData(): a DATA frame whose payload is never copied into a frame of ours.
+// From batchBypass bytes on, the frame's 6-byte head and its payload leave as
+// the two fragments of one WebSocket message (RFC 6455 §5.4: the receiver
+// reassembles the message, the frame is the same). ws copies each payload
+// once anyway, to mask it; a frame of our own would be a second copy.
 //
 // Backpressure: a server that stops reading makes the WebSocket's outgoing
 // queue (ws.bufferedAmount) grow. Bulk senders (response DATA, 1.1
@@ -11,10 +20,13 @@
 // client does (512 KiB, transport::connection::bulk_high_water).
 import WebSocket from 'ws';
 
+import { relayed } from './gc_pacer.js';
 import { batchCost, encodeBatch } from './protocol/batch.js';
 import { v2FrameHeaderSize, v2MaxFrameSize } from './protocol/limits.js';
+import * as v2 from './protocol/v2.js';
 
 export const sendHighWater = 512 * 1024;
+export const batchBypass = 16 * 1024;
 
 export class FrameWriter {
   private pending: Uint8Array[] = [];
@@ -55,7 +67,9 @@ export class FrameWriter {
   // One protocol-2 frame.
   send(frame: Uint8Array): void {
     if (!this.open) return;
-    if (!this.batching) {
+    relayed(frame.length);
+    if (!this.batching || frame.length >= batchBypass) {
+      if (this.pending.length) this.flush();
       this.ws.send(frame, this.written);
       return;
     }
@@ -67,9 +81,21 @@ export class FrameWriter {
     }
   }
 
+  // One protocol-2 DATA frame (payload at most v2MaxDataPayload bytes), as send(v2.encode(…)) would send it.
+  sendData(streamId: number, endStream: boolean, payload: Uint8Array): void {
+    if (payload.length < batchBypass) return this.send(v2.encode({ type: 'data', streamId, endStream, bytes: payload }));
+    if (!this.open) return;
+    relayed(v2FrameHeaderSize + payload.length);
+    if (this.pending.length) this.flush();
+    this.ws.send(v2.dataHead(streamId, endStream), { binary: true, fin: false });
+    this.ws.send(payload, { binary: true, fin: true }, this.written);
+  }
+
   // One protocol-1.1 message.
   sendText(text: string): void {
-    if (this.open) this.ws.send(text, this.written);
+    if (!this.open) return;
+    relayed(text.length);
+    this.ws.send(text, this.written);
   }
 
   // Sends what is queued, then closes the WebSocket.

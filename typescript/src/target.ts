@@ -5,16 +5,21 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Pool, request, type Dispatcher } from 'undici';
+// Only undici's Pool module, not its index: the index loads all of undici
+// (fetch, WebSocket, caches, mocks, interceptors…), ~5 MiB more resident in the
+// CLI for code it never runs. The index (its request() API) is loaded on first
+// use by call(), which only protocol-1.1 sessions need; both share the Pool
+// class (one module instance). undici is pinned to an exact version
+// (package.json), so the module path is fixed with it.
+import Pool from 'undici/lib/dispatcher/pool.js';
+import type { Dispatcher } from 'undici';
 
 import type { ErrorCode } from './errors.js';
+import { hopByHop } from './hop_by_hop.js';
 import type { HeaderList } from './protocol/headers.js';
 import { v2MaxHeadBytes, v2MaxHeaders } from './protocol/limits.js';
+import { EndToEndHead } from './raw_head.js';
 
-const hopByHop = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'proxy-authenticate', 'proxy-authorization', 'host',
-]);
 
 // Drops hop-by-hop fields (and those named in Connection) and Host. (Plain
 // loops, each name lower-cased once: this runs twice per request.)
@@ -28,6 +33,21 @@ export function endToEnd(headers: HeaderList): HeaderList {
   for (const field of headers) {
     const name = field[0].toLowerCase();
     if (!hopByHop.has(name) && !listed?.has(name)) out.push(field);
+  }
+  return out;
+}
+
+// endToEnd() as the flat [name, value, name, value…] list undici takes, in one pass.
+export function endToEndFields(headers: HeaderList): string[] {
+  let listed: string[] | undefined;
+  for (const [n, v] of headers) {
+    if (n.length !== 10 || n.toLowerCase() !== 'connection') continue;
+    for (const t of v.split(',')) if (t.trim()) (listed ??= []).push(t.trim().toLowerCase());
+  }
+  const out: string[] = [];
+  for (const [n, v] of headers) {
+    const name = n.toLowerCase();
+    if (!hopByHop.has(name) && !listed?.includes(name)) out.push(n, v);
   }
   return out;
 }
@@ -109,7 +129,8 @@ export function classifyTargetError(e: unknown): TargetError {
 // What exchange() reports, in this order: head once, then data any number of
 // times, then end; or fail at any point instead (and nothing after it).
 export interface ResponseSink {
-  head(status: number, headers: HeaderList): void;
+  // The head's end-to-end fields as bytes (raw_head.ts); head.list() gives them as strings.
+  head(status: number, head: EndToEndHead): void;
   // false: the sink cannot take more now; the target is not read until resume().
   data(chunk: Buffer): boolean;
   end(): void;
@@ -121,15 +142,6 @@ export interface ResponseSink {
 export interface Exchange {
   resume(): void;
   abort(): void;
-}
-
-// Response head fields as undici delivers them (raw: names and values as
-// bytes) to a HeaderList with lower-case names, as undici's parsed headers had
-// them, latin1 so every byte survives.
-function rawFields(raw: Buffer[] | string[]): HeaderList {
-  const out: HeaderList = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toString('latin1').toLowerCase(), raw[i + 1]!.toString('latin1')]);
-  return out;
 }
 
 // Whether the WHATWG URL parser leaves `path` exactly as it is: "/" then only
@@ -197,7 +209,7 @@ export class Target {
       onHeaders: (statusCode, raw, resume) => {
         if (statusCode < 200) return true; // 1xx: the final head follows
         resumeFn = resume;
-        sink.head(statusCode, endToEnd(rawFields(raw as unknown as Buffer[])));
+        sink.head(statusCode, new EndToEndHead(raw as unknown as Buffer[]));
         return !aborted;
       },
       onData: (chunk) => sink.data(chunk),
@@ -209,10 +221,8 @@ export class Target {
       onError: fail,
     };
     try {
-      const fields: string[] = [];
-      for (const [n, v] of endToEnd(headers)) fields.push(n, v);
       this.pool.dispatch({
-        path: this.pathOf(path), method: method as Dispatcher.HttpMethod, headers: fields, body: body ?? undefined,
+        path: this.pathOf(path), method: method as Dispatcher.HttpMethod, headers: endToEndFields(headers), body: body ?? undefined,
         headersTimeout: timeoutMs, bodyTimeout: 0,
       }, handler);
     } catch (e) {
@@ -235,6 +245,7 @@ export class Target {
     const fields: string[] = [];
     for (const [n, v] of endToEnd(headers)) fields.push(n, v);
     try {
+      const { request } = await import('undici');
       const res = await request(url, {
         method: method as never, headers: fields, body: body ?? undefined, signal, dispatcher: this.pool,
         headersTimeout: timeoutMs, bodyTimeout: 0,

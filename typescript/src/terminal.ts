@@ -2,6 +2,7 @@
 // (cpp/apps/tunely/terminal_view.cpp): a status block and one line per request
 // on a terminal, plain log lines otherwise (pipes, CI, files).
 import type { RequestSummary } from './client.js';
+import { isoTime } from './iso_time.js';
 
 export interface Output {
   write(text: string): void;
@@ -67,7 +68,7 @@ export class TerminalView {
   }
 
   error(message: string): void {
-    if (!this.interactive) this.err.write(`${new Date().toISOString()} error: ${message}\n`);
+    if (!this.interactive) this.err.write(`${isoTime(Date.now())} error: ${message}\n`);
     else this.err.write(`\x1b[31merror:\x1b[0m ${message}\n`);
   }
 
@@ -80,7 +81,7 @@ export class TerminalView {
     const now = Date.now();
     if (now !== this.stampedAt) {
       this.stampedAt = now;
-      this.stamp = new Date(now).toISOString();
+      this.stamp = isoTime(now);
     }
     return this.stamp;
   }

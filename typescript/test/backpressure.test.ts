@@ -83,15 +83,24 @@ async function connect(protocol2: boolean, isBody: (message: Uint8Array | string
   void client.run().catch(() => undefined);
   await waitFor(() => peer!.connections.length === 1 && client!.isConnected, 5000, 'signed in');
   const out = (client as unknown as { session: { out: FrameWriter } }).session.out;
-  const seen = { maxQueuedBeforeBody: 0 };
+  const seen = { maxQueuedBeforeBody: 0, bodyMessages: 0 };
+  const before = () => {
+    seen.bodyMessages++;
+    seen.maxQueuedBeforeBody = Math.max(seen.maxQueuedBeforeBody, out.queued);
+  };
   const send = out.send.bind(out);
+  const sendData = out.sendData.bind(out);
   const sendText = out.sendText.bind(out);
   out.send = (frame) => {
-    if (isBody(frame)) seen.maxQueuedBeforeBody = Math.max(seen.maxQueuedBeforeBody, out.queued);
+    if (isBody(frame)) before();
     send(frame);
   };
+  out.sendData = (streamId, endStream, payload) => {
+    if (payload.length) before(); // DATA with body bytes (sent unbatched from 16 KiB on)
+    sendData(streamId, endStream, payload);
+  };
   out.sendText = (message) => {
-    if (isBody(message)) seen.maxQueuedBeforeBody = Math.max(seen.maxQueuedBeforeBody, out.queued);
+    if (isBody(message)) before();
     sendText(message);
   };
   return { conn: peer.connections[0]!, out, seen };
@@ -123,6 +132,7 @@ describe('backpressure towards a server that stops reading', () => {
     expect(s.frames[0]).toMatchObject({ type: 'response', status: 200 });
     expect(s.body.length).toBe(bodySize);
     expect(sha256(s.body)).toBe(sha256(pattern(bodySize)));
+    expect(seen.bodyMessages).toBeGreaterThan(0);
     expect(seen.maxQueuedBeforeBody).toBeLessThanOrEqual(sendHighWater);
   });
 
@@ -138,6 +148,7 @@ describe('backpressure towards a server that stops reading', () => {
     expect(conn.texts[0]).toMatchObject({ type: 'stream_start', status: 200 });
     expect(conn.texts.at(-1)).toMatchObject({ type: 'stream_end', error: null, total_chunks: chunks.length });
     expect(chunks.reduce((n, c) => n + c.data.length, 0)).toBe(bodySize);
+    expect(seen.bodyMessages).toBeGreaterThan(0);
     expect(seen.maxQueuedBeforeBody).toBeLessThanOrEqual(sendHighWater);
   });
 });

@@ -1,6 +1,7 @@
 // Protocol 2 codec (spec/PROTOCOL.md §2): one frame per binary WebSocket
 // message, `u8 type | u8 flags | u32 stream id | payload`, big-endian.
 // decode() never throws and never reads past its input.
+import { bufferView } from '../bytes.js';
 import { type Decoded, type ErrorCode, fail, ok } from '../errors.js';
 import type { HeaderList } from './headers.js';
 import {
@@ -42,22 +43,23 @@ class Failure {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 // Bytes as a latin1 string (one char per byte), without a copy of the bytes.
 function latin1(b: Uint8Array): string {
-  return (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('latin1');
+  return bufferView(b).toString('latin1');
 }
 
 // RFC 9110 token characters (method and field names), by byte.
 const tchar = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") tchar[c.charCodeAt(0)] = 1;
 
-function isToken(b: Uint8Array): boolean {
-  if (b.length === 0) return false;
-  for (let i = 0; i < b.length; i++) if (!tchar[b[i]!]) return false;
+// Whether b[start, end) is a token; the whole of `b` by default.
+function isToken(b: Uint8Array, start = 0, end = b.length): boolean {
+  if (end === start) return false;
+  for (let i = start; i < end; i++) if (!tchar[b[i]!]) return false;
   return true;
 }
 
-// Whether `b` holds none of CR, LF, NUL (and, with `space`, SP).
-function isClean(b: Uint8Array, space = false): boolean {
-  for (let i = 0; i < b.length; i++) {
+// Whether b[start, end) holds none of CR, LF, NUL (and, with `space`, SP).
+function isClean(b: Uint8Array, space = false, start = 0, end = b.length): boolean {
+  for (let i = start; i < end; i++) {
     const c = b[i]!;
     if (c === 0x0d || c === 0x0a || c === 0x00 || (space && c === 0x20)) return false;
   }
@@ -67,8 +69,11 @@ function isClean(b: Uint8Array, space = false): boolean {
 // Bounds-checked big-endian reader.
 class Cursor {
   private pos: number;
+  // The input as a Buffer over the same bytes, for latin1 reads without views.
+  readonly frame: Buffer;
   constructor(private readonly b: Uint8Array, start: number) {
     this.pos = start;
+    this.frame = bufferView(b);
   }
   get atEnd(): boolean {
     return this.pos === this.b.length;
@@ -79,6 +84,12 @@ class Cursor {
     for (let i = 0; i < n; i++) v = v * 256 + (this.b[this.pos + i] ?? 0);
     this.pos += n;
     return v;
+  }
+  // Skips n bytes; returns where they start (no view of them is made).
+  skip(n: number): number {
+    if (this.b.length - this.pos < n) throw new Failure('malformed_frame');
+    this.pos += n;
+    return this.pos - n;
   }
   bytes(n: number): Uint8Array {
     if (this.b.length - this.pos < n) throw new Failure('malformed_frame');
@@ -100,13 +111,17 @@ function readHeaderBlock(c: Cursor, usedBytes: number): HeaderList {
   if (count > v2MaxHeaders) throw new Failure('headers_too_large');
   let total = usedBytes;
   const out: HeaderList = [];
+  // Offsets into the frame instead of a view per name and value (this runs for every field of every OPEN).
+  const b = c.frame;
   for (let i = 0; i < count; i++) {
-    const name = c.bytes(c.uint(2));
-    const value = c.bytes(c.uint(2));
-    total += name.length + value.length;
+    const nameLength = c.uint(2);
+    const name = c.skip(nameLength);
+    const valueLength = c.uint(2);
+    const value = c.skip(valueLength);
+    total += nameLength + valueLength;
     if (total > v2MaxHeadBytes) throw new Failure('headers_too_large');
-    if (!isToken(name) || !isClean(value)) throw new Failure('invalid_field');
-    out.push([latin1(name), latin1(value)]);
+    if (!isToken(b, name, name + nameLength) || !isClean(b, false, value, value + valueLength)) throw new Failure('invalid_field');
+    out.push([b.toString('latin1', name, name + nameLength), b.toString('latin1', value, value + valueLength)]);
   }
   return out;
 }
@@ -276,6 +291,49 @@ class Writer {
       this.raw(v);
     }
   }
+}
+
+// The 6 bytes a DATA frame starts with (its payload follows them), for senders
+// that write the payload without copying it into a frame (FrameWriter.sendData).
+export function dataHead(streamId: number, endStream: boolean): Uint8Array {
+  const w = new Writer(Buffer.allocUnsafe(v2FrameHeaderSize));
+  w.head(typeCodes.data, endStream ? flagEndStream : 0, streamId);
+  return w.frame;
+}
+
+// A RESPONSE frame from field bytes (names are written lower-cased), byte for
+// byte what encode() writes for the same fields as latin1 strings with
+// lower-case names. The caller checks that the fields fit (EndToEndHead.fits);
+// throws RangeError otherwise.
+export function encodeResponseBytes(streamId: number, endStream: boolean, status: number, names: Uint8Array[], values: Uint8Array[],
+                                    body: Uint8Array): Uint8Array {
+  let size = v2FrameHeaderSize + 2 + 2 + body.length;
+  let fieldBytes = 0;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!.length;
+    const v = values[i]!.length;
+    if (n > 0xffff || v > 0xffff) throw new RangeError('header block exceeds protocol 2 limits');
+    size += 4 + n + v;
+    fieldBytes += n + v;
+  }
+  if (names.length > v2MaxHeaders || fieldBytes > v2MaxHeadBytes) throw new RangeError('header block exceeds protocol 2 limits');
+  const w = new Writer(Buffer.allocUnsafe(size));
+  w.head(typeCodes.response, headFlags(endStream, body), streamId);
+  w.u16(status);
+  w.u16(names.length);
+  const b = w.b;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    w.u16(name.length);
+    for (let k = 0; k < name.length; k++) {
+      const c = name[k]!;
+      b[w.pos++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+    }
+    w.u16(values[i]!.length);
+    w.bytes(values[i]!);
+  }
+  w.bytes(body);
+  return w.frame;
 }
 
 // Encodes a frame. Header names and values are latin1 strings (one char per

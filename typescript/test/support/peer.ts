@@ -72,10 +72,10 @@ export async function scriptedPeer(v2Offer: boolean, batch = false, extraCaps: s
 export const open = (streamId: number, method: string, target: string, endStream = true): Uint8Array =>
   v2.encode({ type: 'open', streamId, endStream, timeoutMs: 10_000, method, target, headers: [], body: new Uint8Array(0) });
 
-// The frames of one stream, and the concatenated response body.
+// The frames of one stream, and the concatenated response body (RESPONSE's inline bytes, then DATA).
 export function streamOf(c: PeerConnection, id: number): { frames: v2.Frame[]; body: Buffer; ended: boolean } {
   const frames = c.frames.filter((f) => 'streamId' in f && f.streamId === id);
-  const body = Buffer.concat(frames.flatMap((f) => (f.type === 'data' ? [Buffer.from(f.bytes)] : [])));
+  const body = Buffer.concat(frames.flatMap((f) => (f.type === 'data' ? [Buffer.from(f.bytes)] : f.type === 'response' ? [Buffer.from(f.body)] : [])));
   const ended = frames.some((f) => (f.type === 'data' || f.type === 'response') && f.endStream) || frames.some((f) => f.type === 'reset');
   return { frames, body, ended };
 }

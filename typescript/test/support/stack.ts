@@ -150,7 +150,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 // /sse (three events 300 ms apart), /endless (an event every 50 ms until the
 // caller goes away, counted in endlessClosed), /slow?ms= ("slow" after ms,
 // arrivals counted in slowArrived), /many-headers?n= (n extra fields),
-// /huge-headers (three 30 000-byte fields), anything else 404.
+// /huge-headers (three 30 000-byte fields), /zeros?n= (n zero bytes written
+// in 64 KiB chunks as the connection takes them), /drain (reads the body,
+// answers its length: nothing held), anything else 404.
 export async function startTarget(): Promise<TestTarget> {
   const t = { sseSentAt: [] as number[], endlessClosed: 0, slowArrived: 0 } as TestTarget;
   t.server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -190,6 +192,23 @@ export async function startTarget(): Promise<TestTarget> {
     } else if (url.pathname === '/many-headers') {
       for (let i = 0; i < Number(url.searchParams.get('n') ?? '0'); i++) res.setHeader(`x-field-${i}`, 'v');
       res.end('headers');
+    } else if (url.pathname === '/zeros') {
+      let left = Number(url.searchParams.get('n') ?? '0');
+      const chunk = Buffer.alloc(64 * 1024);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(left) });
+      const pump = () => {
+        while (left > 0) {
+          const part = chunk.subarray(0, Math.min(left, chunk.length));
+          left -= part.length;
+          if (!res.write(part)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    } else if (url.pathname === '/drain') {
+      let length = 0;
+      for await (const c of req) length += (c as Buffer).length;
+      res.end(String(length));
     } else if (url.pathname === '/huge-headers') {
       for (let i = 0; i < 3; i++) res.setHeader(`x-huge-${i}`, 'h'.repeat(30_000));
       res.end('huge');
