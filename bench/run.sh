@@ -312,8 +312,8 @@ for _ in $(seq "$TRANSFERS"); do
   done
 done
 # Median of the successful transfers (none: empty, the row says failed); the spread is printed beside it.
-median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END {if (NR) print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-spread() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END {if (NR) printf "%.2f-%.2f", v[1]*8/1e9, v[NR]*8/1e9}'; }
+median() { tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g | awk '{v[NR]=$1} END {if (NR) print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+spread() { tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g | awk '{v[NR]=$1} END {if (NR) printf "%.2f-%.2f", v[1]*8/1e9, v[NR]*8/1e9}'; }
 for n in tunely rathole; do
   TCP_DOWN[$n]=$(median "${TCP_DOWN_ALL[$n]:-}"); TCP_UP[$n]=$(median "${TCP_UP_ALL[$n]:-}")
 done
