@@ -95,6 +95,9 @@ export async function connect(flags: ConnectFlags): Promise<number> {
 
 export function program(): Command {
   const cli = new Command('tunely').version(packageVersion).description('Tunely tunnel client for Node');
+  // Usage errors (unknown command or option, missing or invalid value) exit 2 as the C++ CLI's do (commander
+  // says 1); --help and --version 0. Set before .command(): subcommands inherit it.
+  cli.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   cli
     .command('connect')
     .description('Connect a tunnel client to a server and forward to a target')

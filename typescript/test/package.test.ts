@@ -163,6 +163,22 @@ describe('npm pack tarball', () => {
     }
   });
 
+  it('an unknown command or option is a usage error (exit 2) naming it, as in the C++ CLI', () => {
+    for (const [args, named] of [[['conect'], "unknown command 'conect'"], [['connect', '--bogus'], "unknown option '--bogus'"]] as const) {
+      let code: number | null = null;
+      let stderr = '';
+      try {
+        execFileSync(bin, [...args], { encoding: 'utf8', stdio: 'pipe', timeout: 20_000 });
+        code = 0;
+      } catch (e) {
+        code = (e as { status: number }).status;
+        stderr = String((e as { stderr: string }).stderr);
+      }
+      expect(code).toBe(2);
+      expect(stderr).toContain(named);
+    }
+  });
+
   it('--tcp-target: HOST:PORT and [::1]:22 are accepted, anything else is a usage error (exit 2)', async () => {
     for (const [args, env] of [[['--tcp-target', 'nope'], {}], [[], { TUNELY_TCP_TARGET: '::1:22' }]] as const) {
       let code: number | null = null;
