@@ -68,7 +68,7 @@ export class TerminalView {
   }
 
   error(message: string): void {
-    if (!this.interactive) this.err.write(`${isoTime(Date.now())} error: ${message}\n`);
+    if (!this.interactive) this.err.write(`${this.timestamp()} error: ${message}\n`);
     else this.err.write(`\x1b[31merror:\x1b[0m ${message}\n`);
   }
 

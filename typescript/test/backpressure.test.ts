@@ -7,7 +7,6 @@
 // and has not finished; no body message was queued above the mark; once the
 // server reads again the whole body arrives intact.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { TunnelClient } from '../src/client.js';
@@ -15,6 +14,7 @@ import { FrameWriter, sendHighWater } from '../src/frame_writer.js';
 import { v2MaxWindow } from '../src/protocol/limits.js';
 import * as v1 from '../src/protocol/v1.js';
 import * as v2 from '../src/protocol/v2.js';
+import { listenLocal } from './support/listen.js';
 import { open, scriptedPeer, streamOf, type ScriptedPeer } from './support/peer.js';
 import { pattern, sha256, waitFor } from './support/stack.js';
 
@@ -55,13 +55,7 @@ async function floodTarget(): Promise<FloodTarget> {
     };
     pump();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t.close = () => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
-  return t;
+  return Object.assign(t, await listenLocal(server));
 }
 
 let peer: ScriptedPeer | undefined;

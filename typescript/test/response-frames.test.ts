@@ -4,12 +4,12 @@
 // on as DATA; a head whose body is late is not held back; a target that breaks
 // after its head still gives RESPONSE then RESET.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { TunnelClient } from '../src/client.js';
 import { v2MaxDataPayload } from '../src/protocol/limits.js';
 import * as v2 from '../src/protocol/v2.js';
+import { listenLocal } from './support/listen.js';
 import { open, scriptedPeer, streamOf, type ScriptedPeer } from './support/peer.js';
 import { pattern, sha256, waitFor } from './support/stack.js';
 
@@ -41,13 +41,7 @@ async function startTarget(): Promise<Target> {
       res.write('part', () => res.destroy());
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t.close = () => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
-  return t;
+  return Object.assign(t, await listenLocal(server));
 }
 
 let peer: ScriptedPeer;

@@ -3,7 +3,6 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/json.hpp>
 
-#include <cstdlib>
 #include <optional>
 
 #include "tunely/core/header_list.hpp"
