@@ -85,17 +85,15 @@ trap cleanup EXIT
 
 # nginx needs fixed ports: pick unused ones (Tunely itself binds port 0).
 # Ports already handed out are remembered in $WORK/ports so two calls never return the same one.
-free_port() {
-  local p; while :; do p=$(shuf -i 20000-60000 -n 1)
-    ss -ltn | grep -q ":$p " || grep -qx "$p" "$WORK/ports" 2>/dev/null || { echo "$p" >> "$WORK/ports"; echo "$p"; return; }; done
-}
+# shellcheck source=../scripts/free_port.sh
+. scripts/free_port.sh  # (cwd: the repository, line 15)
 
 # --- target: nginx serving a 1 KB file and a large file, accepting large uploads
 mkdir -p "$WORK/www"
 head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$WORK/www/1k.txt"
 head -c $((LARGE_MIB * 1024 * 1024)) /dev/zero > "$WORK/www/large.bin"
 head -c $((LARGE_MIB * 1024 * 1024)) /dev/zero > "$WORK/upload.bin"
-TARGET_PORT=$(free_port); PROXY_PORT=$(free_port); TCP_TARGET_PORT=$(free_port)
+TARGET_PORT=$(free_port "$WORK/ports"); PROXY_PORT=$(free_port "$WORK/ports"); TCP_TARGET_PORT=$(free_port "$WORK/ports")
 cat > "$WORK/target.conf" <<CONF
 worker_processes 1; daemon off; pid $WORK/target.pid; error_log $WORK/target.err;
 events { worker_connections 4096; }
@@ -219,7 +217,7 @@ else
   TCP_SERVER_PID[tunely]=$SERVER_PID; TCP_PORT[tunely]=$TCP_LISTEN_PORT; TCP_LOG[tunely]=$WORK/client-tcp.log
 fi
 if [ -n "${PEER_BIN[rathole]:-}" ]; then
-  RH_CONTROL=$(free_port); RH_PORT=$(free_port)
+  RH_CONTROL=$(free_port "$WORK/ports"); RH_PORT=$(free_port "$WORK/ports")
   cat > "$WORK/rathole-server.toml" <<CONF
 [server]
 bind_addr = "127.0.0.1:$RH_CONTROL"
@@ -239,7 +237,7 @@ CONF
   TCP_PORT[rathole]=$RH_PORT; TCP_LOG[rathole]=$WORK/rathole-client.log
 else TCP_SKIP[rathole]=${PEER_SKIP[rathole]}; fi
 if [ -n "${PEER_BIN[frp]:-}" ]; then
-  FRP_CONTROL=$(free_port); FRP_PORT=$(free_port)
+  FRP_CONTROL=$(free_port "$WORK/ports"); FRP_PORT=$(free_port "$WORK/ports")
   cat > "$WORK/frps.toml" <<CONF
 bindAddr = "127.0.0.1"
 bindPort = $FRP_CONTROL
@@ -261,7 +259,7 @@ CONF
   TCP_PORT[frp]=$FRP_PORT; TCP_LOG[frp]=$WORK/frpc.log
 else TCP_SKIP[frp]=${PEER_SKIP[frp]}; fi
 if [ -n "${PEER_BIN[chisel]:-}" ]; then
-  CH_CONTROL=$(free_port); CH_PORT=$(free_port)
+  CH_CONTROL=$(free_port "$WORK/ports"); CH_PORT=$(free_port "$WORK/ports")
   "${PEER_BIN[chisel]}/chisel" server --host 127.0.0.1 --port "$CH_CONTROL" --reverse > "$WORK/chisel-server.log" 2>&1 & TCP_SERVER_PID[chisel]=$!; PIDS+=($!)
   "${PEER_BIN[chisel]}/chisel" client "http://127.0.0.1:$CH_CONTROL" "R:127.0.0.1:$CH_PORT:127.0.0.1:$TCP_TARGET_PORT" \
     > "$WORK/chisel-client.log" 2>&1 & TCP_CLIENT_PID[chisel]=$!; PIDS+=($!)

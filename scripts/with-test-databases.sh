@@ -22,7 +22,8 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() { local p; while :; do p=$(shuf -i 20000-60000 -n 1); ss -ltn | grep -q ":$p " || { echo "$p"; return; }; done; }
+# shellcheck source=free_port.sh
+. "$(dirname "$0")/free_port.sh"
 
 # --- PostgreSQL: initdb and the server must run as the postgres user.
 PG_PORT=$(free_port)
