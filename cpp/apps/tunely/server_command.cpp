@@ -25,6 +25,7 @@
 
 #include "admin_key.hpp"
 #include "database_url.hpp"
+#include "io_threads.hpp"
 #include "log_options.hpp"
 #include "tunely/admin/admin_api.hpp"
 #include "tunely/admin/console_files.hpp"
@@ -76,6 +77,7 @@ struct server_flags {
     std::string log_level = "info";
     std::size_t auth_failures_per_minute = 10;
     double shutdown_grace = 10;
+    std::size_t threads = 0;  // 0: one per core
     double send_timeout = 60;
     double header_timeout = 60;
     std::size_t max_streams = 256;
@@ -253,12 +255,15 @@ awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, server::t
 std::function<void(tcp::socket)> serve_http(server::tunnel_server& tunnels, admin::admin_api& admin,
                                             asio::ssl::context* tls, server::connection_options options,
                                             transport::task_group& connections) {
+    // Each connection runs on its socket's I/O thread (io_threads.hpp).
     return [&tunnels, &admin, tls, options, &connections](tcp::socket socket) {
+        const auto at = socket.get_executor();
         if (tls) {
-            connections.spawn(serve_tls(std::move(socket), *tls, tunnels, admin, options), "tls connection");
+            connections.spawn(at, serve_tls(std::move(socket), *tls, tunnels, admin, options), "tls connection");
             return;
         }
-        connections.spawn(server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
+        connections.spawn(at,
+                          server::serve_http_connection(tunnels, boost::beast::tcp_stream(std::move(socket)),
                                                         admin_fallback(admin), options),
                           "http connection");
     };
@@ -376,6 +381,7 @@ int run_server(const server_flags& f) {
     // cancellation slots) and handlers first; the handlers never run.
     std::optional<transport::task_group> callers;
     asio::io_context ioc(1);
+    io_threads threads(ioc, f.threads == 0 ? io_threads::default_count() : f.threads);
     auto store = std::make_shared<server::store_executor>(db, 4);
     server::server_options so;
     so.ws_path = f.ws_path;
@@ -483,8 +489,9 @@ int run_server(const server_flags& f) {
     conn_options.header_timeout = seconds(f.header_timeout);
     conn_options.sessions = &*callers;  // an upgraded connection's session is joined with the callers
     transport::spawn(ioc.get_executor(),
-                     server::accept_loop(acceptor, serve_http(tunnels, admin, tls ? &*tls : nullptr, conn_options,
-                                                              *callers)),
+                     server::accept_loop(acceptor,
+                                         serve_http(tunnels, admin, tls ? &*tls : nullptr, conn_options, *callers),
+                                         [&threads] { return threads.next(); }),
                      "accept loop");
 
     // Shutdown is a sequence: stop accepting; sessions go away and finish their exchanges within
@@ -497,7 +504,7 @@ int run_server(const server_flags& f) {
             if (ec) return;
             if (shutting_down) {
                 spdlog::warn("signal {} again: stopping now", sig);
-                ioc.stop();
+                threads.stop();
                 return;
             }
             shutting_down = true;
@@ -525,7 +532,7 @@ int run_server(const server_flags& f) {
                 "shutdown");
         };
     signals.async_wait(on_signal);
-    ioc.run();
+    threads.run();
     store->stop();
     spdlog::info("server stopped");
     return 0;
@@ -576,6 +583,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_AUTH_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--v1-max-body", f->v1_max_body, "Largest body carried over protocol 1.1 (bytes)")
         ->envname("TUNELY_V1_MAX_BODY")->capture_default_str();
+    cmd->add_option("--threads", f->threads,
+                    "I/O threads (0: one per core). A tunnel's session and its requests run on one of them; "
+                    "connections are spread over all")
+        ->envname("TUNELY_THREADS")->default_str("0")->check(CLI::Range(0, 256));
     cmd->add_option("--shutdown-grace", f->shutdown_grace,
                     "Seconds a stopping server (SIGTERM/SIGINT) lets exchanges in flight finish before it closes "
                     "the sessions; a second signal stops at once")

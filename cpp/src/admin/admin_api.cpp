@@ -128,8 +128,11 @@ awaitable<server::http_response> admin_api::handle(server::http_request& req) {
             };
             co_return co_await h.logs(segs[2], number("limit", 100), number("offset", 0));
         }
-        if (segs.size() == 4 && segs[3] == "forward" && method == http::verb::post)
-            co_return co_await h.forward(segs[2], req.body());
+        if (segs.size() == 4 && segs[3] == "forward" && method == http::verb::post) {
+            // On the tunnel's session executor, where its exchanges live (tunnel_server.hpp).
+            auto forward = h.forward(segs[2], req.body());
+            co_return co_await h.server.on_session(segs[2], std::move(forward));
+        }
     }
     co_return detail_response(404, "Not found");
 }

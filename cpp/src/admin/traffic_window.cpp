@@ -10,6 +10,7 @@ std::int64_t minute_of(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 void traffic_window::observe(const server::exchange_record& r, std::chrono::system_clock::time_point now) {
+    std::lock_guard lock(mutex_);
     const auto minute = minute_of(now);
     auto& s = slots_[static_cast<std::size_t>(((minute % max_minutes) + max_minutes) % max_minutes)];
     if (s.minute != minute) s = slot{minute, {}};  // the slot last held a minute a day ago
@@ -20,6 +21,7 @@ void traffic_window::observe(const server::exchange_record& r, std::chrono::syst
 }
 
 std::vector<traffic_bucket> traffic_window::series(int minutes, std::chrono::system_clock::time_point now) const {
+    std::lock_guard lock(mutex_);
     minutes = std::clamp(minutes, 1, max_minutes);
     const auto last = minute_of(now);
     std::vector<traffic_bucket> out;

@@ -13,11 +13,13 @@ constexpr auto accept_pause_first = std::chrono::milliseconds(5);
 constexpr auto accept_pause_max = std::chrono::milliseconds(1000);
 }  // namespace
 
-awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::function<void(tcp::socket)> serve) {
+awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::function<void(tcp::socket)> serve,
+                            std::function<executor()> place) {
     asio::steady_timer pause_timer(acceptor->get_executor());
     std::chrono::milliseconds pause{0};
     for (;;) {
-        auto [ec, socket] = co_await acceptor->async_accept(as_tuple_awaitable);
+        const executor where = place();
+        auto [ec, socket] = co_await acceptor->async_accept(where, as_tuple_awaitable);
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
         if (ec) {
             pause = pause.count() == 0 ? accept_pause_first : std::min(pause * 2, accept_pause_max);
@@ -33,6 +35,12 @@ awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::functi
         socket.set_option(tcp::no_delay(true), nodelay_ec);
         serve(std::move(socket));
     }
+}
+
+// Not a coroutine: no default argument (a temporary) handed to one (g++ 12 mishandles those).
+awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::function<void(tcp::socket)> serve) {
+    auto own = acceptor->get_executor();
+    return accept_loop(std::move(acceptor), std::move(serve), [own] { return own; });
 }
 
 }  // namespace tunely::server

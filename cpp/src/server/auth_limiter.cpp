@@ -30,6 +30,7 @@ void auth_limiter::forget_full(clock::time_point now) {
 }
 
 bool auth_limiter::try_acquire(const boost::asio::ip::address& address, clock::time_point now) {
+    std::lock_guard lock(mutex_);
     if (!enabled()) return true;
     forget_full(now);
     const auto k = key_of(address);
@@ -53,6 +54,7 @@ bool auth_limiter::try_acquire(const boost::asio::ip::address& address, clock::t
 }
 
 void auth_limiter::release(const boost::asio::ip::address& address, clock::time_point now) {
+    std::lock_guard lock(mutex_);
     if (!enabled()) return;
     auto found = index_.find(key_of(address));
     if (found == index_.end()) return;

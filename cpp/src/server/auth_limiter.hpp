@@ -15,13 +15,14 @@
 // Memory is bounded: at most `max_addresses` buckets; beyond that the least
 // recently used bucket is forgotten (that address starts afresh).
 //
-// Not thread-safe: the tunnel server's executor only.
+// Thread-safe: try_acquire() and release() lock (handshakes run on every I/O thread).
 #include <boost/asio/ip/address.hpp>
 
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <list>
+#include <mutex>
 #include <string_view>
 #include <unordered_map>
 
@@ -40,7 +41,10 @@ public:
     // Gives back the token of an attempt that did not fail.
     void release(const boost::asio::ip::address& address, clock::time_point now = clock::now());
     // Buckets held (for tests of the bound).
-    std::size_t size() const noexcept { return index_.size(); }
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return index_.size();
+    }
 
 private:
     using key = std::array<unsigned char, 16>;
@@ -60,6 +64,7 @@ private:
     static key key_of(const boost::asio::ip::address& address);
     void forget_full(clock::time_point now);
 
+    mutable std::mutex mutex_;
     std::size_t per_minute_;
     std::size_t max_addresses_;
     clock::duration interval_{};  // one token

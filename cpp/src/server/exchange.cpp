@@ -5,7 +5,7 @@
 
 namespace tunely::server {
 
-exchange::exchange(const executor& ex, request_head head) : request_(std::move(head)), head_changed_(ex) {}
+exchange::exchange(const executor& ex, request_head head) : ex_(ex), request_(std::move(head)), head_changed_(ex) {}
 
 awaitable<result<response_head>> exchange::read_head(std::chrono::steady_clock::time_point deadline) {
     auto self = shared_from_this();  // the session may drop its reference meanwhile

@@ -45,6 +45,10 @@ peer peer_of(beast::tcp_stream& s) {
     return p;
 }
 
+std::string already_connected_text(const std::string& domain) {
+    return "Tunnel '" + domain + "' is already connected from another client; use force to take over";
+}
+
 // Sends auth_error then closes with `code`; returns when the close is done.
 awaitable<void> reject(transport::ws_channel& ch, std::string text, std::string code,
                        std::uint16_t close_code) {
@@ -257,10 +261,7 @@ awaitable<accepted> authenticate(handshake_context ctx, std::shared_ptr<transpor
                   : info.binary_frames && offered_v1(protocol::capability_v1_udp);
 
     if (auto existing = ctx.registry.find(tunnel.domain); existing && !request.force) {
-        co_await reject(*channel,
-                        "Tunnel '" + tunnel.domain +
-                            "' is already connected from another client; use force to take over",
-                        "connection_exists", close_policy);
+        co_await reject(*channel, already_connected_text(tunnel.domain), "connection_exists", close_policy);
         co_return accepted{};
     }
 
@@ -293,10 +294,17 @@ awaitable<void> serve_channel(handshake_context ctx, std::shared_ptr<transport::
     // Registration happens before auth_ok is sent (compat: handshake step 5), and
     // the session's run loop starts in the same turn of the executor: nothing is
     // awaited between add() and run(), so no request reaches a registered session
-    // whose reader and writer are not running. (The domain was free when authenticate() looked, and nothing
-    // ran in between: a coroutine's result resumes its caller at once.) The connection time is written
-    // beside the session, never before it.
-    if (ctx.registry.add(s, a.force)) co_return;  // cannot fail after authenticate()'s find()
+    // whose reader and writer are not running (another thread's request reaches it by a post to this
+    // executor, which runs after this turn). The connection time is written beside the session, never
+    // before it.
+    if (ctx.registry.add(s, a.force)) {
+        // A handshake on another I/O thread registered the domain since authenticate() looked: refused as
+        // that check would have, through the session's writer (auth_error, then the close).
+        s->send_text(v1::encode(v1::auth_error{already_connected_text(info.domain), "connection_exists"}));
+        s->close(close_policy, "Authentication failed");
+        (void)co_await s->run();
+        co_return;
+    }
     s->send_text(std::move(a.ok_frame));
     a = accepted{};
     spdlog::info("tunnel {} connected from {} (protocol {}, client {}{})", info.domain, info.remote_address,

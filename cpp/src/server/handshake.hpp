@@ -4,6 +4,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include <atomic>
+
 #include "auth_limiter.hpp"
 #include "registry.hpp"
 #include "tunely/server/options.hpp"
@@ -16,7 +18,7 @@ struct handshake_context {
     const server_options& options;
     store_executor& store;
     server::registry& registry;
-    const bool& stopping;
+    const std::atomic<bool>& stopping;
     auth_limiter& auth_failures;  // failed authentications per source address
 };
 

@@ -205,6 +205,9 @@ template <class Stream>
 awaitable<bool> serve_ingress(tunnel_server& server, Stream& stream, beast::flat_buffer& buffer,
                               header_parser& parser, std::string domain, std::string target,
                               std::string_view caller_ip) {
+    // Run on another thread's executor (run_on), this is a coroutine of its own: a cancellation must not
+    // throw past the upload's join below (as in serve_connection, which awaits it directly otherwise).
+    co_await asio::this_coro::throw_if_cancelled(false);
     const auto started = std::chrono::steady_clock::now();
     auto& req = parser.get();
     const unsigned version = req.version();

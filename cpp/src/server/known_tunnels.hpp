@@ -6,9 +6,10 @@
 // costs lookups), each for `ttl`, and at most `max_lookups` store lookups run at once — beyond that the
 // answer is "unknown" and ingress keeps the old 503.
 //
-// Not thread-safe: used on the tunnel server's executor only.
+// Thread-safe: every member locks (ingress asks from every I/O thread).
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,7 @@ private:
     std::chrono::milliseconds ttl_;
     std::size_t capacity_;
     std::size_t max_lookups_;
+    mutable std::mutex mutex_;
     std::size_t lookups_ = 0;
     std::unordered_map<std::string, entry> entries_;
 };

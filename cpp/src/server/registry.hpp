@@ -1,8 +1,10 @@
 #pragma once
-// domain → live session. Not thread-safe: used on the tunnel server's executor
-// only, which makes check-and-insert atomic with respect to other handshakes.
+// domain → live session. Thread-safe (handshakes and ingress on every I/O thread): each member locks, which
+// makes check-and-insert atomic with respect to other handshakes. A session is closed on its own executor:
+// add() posts the close of the session it replaces there.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,12 +23,17 @@ public:
     // never unregisters its successor.
     void remove(const std::string& domain, const session* s);
     std::shared_ptr<session> find(const std::string& domain) const;
-    std::size_t size() const noexcept { return sessions_.size(); }
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return sessions_.size();
+    }
     std::vector<std::shared_ptr<session>> all() const;
     // Called after an entry was removed (shutdown waits for an empty registry).
+    // Set before any session registers; called on the removing thread, outside the lock.
     void on_removed(std::function<void()> hook) { on_removed_ = std::move(hook); }
 
 private:
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
     std::function<void()> on_removed_;
 };

@@ -1,6 +1,7 @@
 #include "tunely/server/request_log_writer.hpp"
 
 #include <boost/json.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -49,16 +50,10 @@ request_log_writer::request_log_writer(executor ex, store_executor& store, log_w
     : ex_(ex), store_(store), options_(options), wake_(ex), stopped_(ex) {}
 
 void request_log_writer::submit(exchange_record rec) {
-    auto& c = counters_[rec.domain];
-    c.domain = rec.domain;
-    c.requests += 1;
-    c.bytes_in += rec.bytes_in;
-    c.bytes_out += rec.bytes_out;
-    if (queue_.size() >= options_.max_queue) {
-        if (dropped_++ % 1000 == 0)
-            spdlog::warn("request log queue full: {} records dropped so far", dropped_);
-        return;
-    }
+    // The record is made outside the lock (redaction is the costly part): I/O threads submit in parallel.
+    const auto bytes_in = rec.bytes_in;
+    const auto bytes_out = rec.bytes_out;
+    std::string domain = rec.domain;
     store::request_log_record r;
     r.timestamp = std::chrono::system_clock::now() - rec.duration;
     r.tunnel_domain = std::move(rec.domain);
@@ -71,10 +66,25 @@ void request_log_writer::submit(exchange_record rec) {
     r.response_body = storable_body(rec.response_body_start, options_.max_body_bytes);
     r.error = rec.error.substr(0, 2000);
     r.duration_ms = rec.duration.count();
-    r.bytes_in = rec.bytes_in;
-    r.bytes_out = rec.bytes_out;
-    queue_.push_back(std::move(r));
-    if (queue_.size() >= options_.max_batch) wake_.notify();
+    r.bytes_in = bytes_in;
+    r.bytes_out = bytes_out;
+    bool wake = false;
+    {
+        std::lock_guard lock(mutex_);
+        auto& c = counters_[domain];
+        if (c.domain.empty()) c.domain = std::move(domain);
+        c.requests += 1;
+        c.bytes_in += bytes_in;
+        c.bytes_out += bytes_out;
+        if (queue_.size() >= options_.max_queue) {
+            if (dropped_.fetch_add(1) % 1000 == 0)
+                spdlog::warn("request log queue full: {} records dropped so far", dropped_.load());
+            return;
+        }
+        queue_.push_back(std::move(r));
+        wake = queue_.size() == options_.max_batch;
+    }
+    if (wake) asio::dispatch(ex_, [self = shared_from_this()] { self->wake_.notify(); });
 }
 
 void request_log_writer::start() {
@@ -109,15 +119,19 @@ awaitable<void> request_log_writer::loop() {
 }
 
 awaitable<void> request_log_writer::flush() {
-    while (!queue_.empty() || !counters_.empty()) {
+    for (;;) {
         std::vector<store::request_log_record> batch;
-        while (!queue_.empty() && batch.size() < options_.max_batch) {
-            batch.push_back(std::move(queue_.front()));
-            queue_.pop_front();
-        }
         std::vector<store::counter_delta> deltas;
-        for (auto& [d, c] : counters_) deltas.push_back(std::move(c));
-        counters_.clear();
+        {
+            std::lock_guard lock(mutex_);
+            if (queue_.empty() && counters_.empty()) co_return;
+            while (!queue_.empty() && batch.size() < options_.max_batch) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+            for (auto& [d, c] : counters_) deltas.push_back(std::move(c));
+            counters_.clear();
+        }
         auto n = batch.size();
         auto r = co_await store_.run([&](store::store& s) {
             if (!batch.empty()) s.append_request_logs(batch);

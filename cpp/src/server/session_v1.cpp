@@ -93,11 +93,10 @@ public:
         auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
                                                std::static_pointer_cast<session_v1>(shared_from_this()));
         pending_.emplace(x->id(), x);
-        ++info_.requests;
+        ++live_.requests;
+        live_.http_streams = static_cast<std::int64_t>(pending_.size());
         return x;
     }
-
-    std::size_t in_flight() const noexcept override { return pending_.size() + tcp_.size() + udp_.size(); }
 
     // 1.1 has no GOAWAY: the session closes (1001) once its pending requests are answered.
     void go_away() override {
@@ -134,7 +133,7 @@ public:
         auto self = shared_from_this();
         co_await outbox_.wait_below(bulk_high_water);
         if (!pending_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
-        info_.bytes_in += body_bytes;
+        live_.bytes_in += body_bytes;
         outbox_.push_text(std::move(frame));
         co_return std::error_code();
     }
@@ -155,7 +154,7 @@ public:
         }
         co_await outbox_.wait_below(bulk_high_water);
         if (!tcp_.count(x.id())) co_return make_error_code(error::tunnel_disconnected);
-        info_.bytes_in += static_cast<std::int64_t>(bytes.size());
+        live_.bytes_in += static_cast<std::int64_t>(bytes.size());
         if (info_.binary_frames) {
             outbox_.push_binary(v1::encode_binary(v1::binary_kind::tcp_data, x.id(), bytes));
         } else {
@@ -171,7 +170,7 @@ public:
     // its high-water mark (a client that does not read loses datagrams, as UDP may).
     bool send_udp(exchange_v1& x, std::string_view datagram) {
         if (!udp_.count(x.id()) || outbox_.closing() || outbox_.queued_bytes() > bulk_high_water) return false;
-        info_.bytes_in += static_cast<std::int64_t>(datagram.size());
+        live_.bytes_in += static_cast<std::int64_t>(datagram.size());
         outbox_.push_binary(v1::encode_binary(v1::binary_kind::udp_data, x.id(), datagram));
         return true;
     }
@@ -179,7 +178,7 @@ public:
     // The listener ended the UDP session (idle timeout, shutdown): udp_close tells the client.
     void cancel_udp(const std::string& id, std::error_code reason) {
         if (!udp_.erase(id)) return;
-        info_.udp_sessions = static_cast<std::int64_t>(udp_.size());
+        live_.udp_sessions = static_cast<std::int64_t>(udp_.size());
         outbox_.push_text(v1::encode(v1::udp_close{id, reason == error::idle_timeout ? "idle timeout" : reason.message()}));
         close_if_drained();
     }
@@ -206,14 +205,15 @@ protected:
     void fail_all(std::error_code reason) override {
         auto all = std::move(pending_);
         pending_.clear();
+        live_.http_streams = 0;
         for (auto& [id, x] : all) x->fail(reason);
         auto tcp = std::move(tcp_);
         tcp_.clear();
-        info_.tcp_connections = 0;
+        live_.tcp_connections = 0;
         for (auto& [id, x] : tcp) x->fail(reason);
         auto udp = std::move(udp_);
         udp_.clear();
-        info_.udp_sessions = 0;
+        live_.udp_sessions = 0;
         for (auto& [id, x] : udp) x->fail(reason);
     }
 
@@ -231,7 +231,9 @@ private:
     }
 
     void finish(const std::string& id) {
-        if (pending_.erase(id)) close_if_drained();
+        if (!pending_.erase(id)) return;
+        live_.http_streams = static_cast<std::int64_t>(pending_.size());
+        close_if_drained();
     }
 
     void close_if_drained() {
@@ -243,13 +245,13 @@ private:
     // arrives as tcp_close / udp_close with an error).
     result<std::shared_ptr<exchange>> open_tcp(request_head head) {
         if (!info_.tcp) return make_error_code(error::tcp_not_supported);
-        return open_raw(std::move(head), tcp_, options_.max_tcp_connections, info_.tcp_connections,
+        return open_raw(std::move(head), tcp_, options_.max_tcp_connections, live_.tcp_connections,
                         [](const std::string& id) { return v1::encode(v1::tcp_connect{id}); });
     }
 
     result<std::shared_ptr<exchange>> open_udp(request_head head) {
         if (!info_.udp) return make_error_code(error::udp_not_supported);
-        return open_raw(std::move(head), udp_, options_.max_udp_sessions, info_.udp_sessions,
+        return open_raw(std::move(head), udp_, options_.max_udp_sessions, live_.udp_sessions,
                         [](const std::string& id) { return v1::encode(v1::udp_open{id}); });
     }
 
@@ -257,7 +259,7 @@ private:
     template <class OpenMessage>
     result<std::shared_ptr<exchange>> open_raw(request_head head,
                                                std::unordered_map<std::string, std::shared_ptr<exchange_v1>>& table,
-                                               std::size_t limit, std::int64_t& count, OpenMessage open_message) {
+                                               std::size_t limit, std::atomic<std::int64_t>& count, OpenMessage open_message) {
         if (limit && table.size() >= limit) return make_error_code(error::too_many_connections);
         auto x = std::make_shared<exchange_v1>(get_executor(), std::move(head), generate_uuid(),
                                                std::static_pointer_cast<session_v1>(shared_from_this()));
@@ -274,7 +276,7 @@ private:
         auto it = udp_.find(id);
         if (it == udp_.end()) return;
         if (it->second->buffered_bytes() + datagram.size() > options_.v1_stream_buffer) return;
-        info_.bytes_out += static_cast<std::int64_t>(datagram.size());
+        live_.bytes_out += static_cast<std::int64_t>(datagram.size());
         it->second->deliver_body(std::move(datagram), false);
     }
 
@@ -284,7 +286,7 @@ private:
         if (it == udp_.end()) return;
         auto x = it->second;
         udp_.erase(it);
-        info_.udp_sessions = static_cast<std::int64_t>(udp_.size());
+        live_.udp_sessions = static_cast<std::int64_t>(udp_.size());
         spdlog::debug("session {}: UDP session {} closed by the client: {}", info_.domain, m.session_id,
                       m.reason.value_or("").substr(0, 200));
         x->fail(make_error_code(error::target_error));
@@ -294,7 +296,7 @@ private:
     // Sends tcp_close and forgets the connection (its exchange is ended or failed by the caller).
     void end_tcp(const std::string& id, std::optional<std::string> why) {
         if (!tcp_.erase(id)) return;
-        info_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
+        live_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
         outbox_.push_text(v1::encode(v1::tcp_close{id, std::move(why)}));
         close_if_drained();
     }
@@ -312,7 +314,7 @@ private:
             x->fail(make_error_code(error::flow_control_violation));
             return;
         }
-        info_.bytes_out += static_cast<std::int64_t>(bytes.size());
+        live_.bytes_out += static_cast<std::int64_t>(bytes.size());
         x->deliver_body(std::move(bytes), false);
     }
 
@@ -336,7 +338,7 @@ private:
         if (it == tcp_.end()) return;  // also the echo of our own tcp_close
         auto x = it->second;
         tcp_.erase(it);
-        info_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
+        live_.tcp_connections = static_cast<std::int64_t>(tcp_.size());
         if (m.error) {
             spdlog::info("session {}: TCP connection {} closed by the client: {}", info_.domain, m.conn_id,
                          m.error->substr(0, 200));
@@ -378,7 +380,7 @@ private:
             head.content_length = body.size();
             head.has_body = !body.empty();
         }
-        info_.bytes_out += static_cast<std::int64_t>(body.size());
+        live_.bytes_out += static_cast<std::int64_t>(body.size());
         x->deliver_head(std::move(head));
         if (!body.empty()) x->deliver_body(std::move(body), true);
     }
@@ -421,7 +423,7 @@ private:
             x->fail(make_error_code(error::flow_control_violation));
             return;
         }
-        info_.bytes_out += static_cast<std::int64_t>(m.data.size());
+        live_.bytes_out += static_cast<std::int64_t>(m.data.size());
         x->deliver_body(std::move(m.data), false);
     }
 

@@ -61,13 +61,13 @@ public:
         if (udp && !info_.udp) return make_error_code(error::udp_not_supported);
         // TCP connections and UDP sessions have their own limits; they do not take HTTP exchanges' room.
         if (tcp && options_.max_tcp_connections &&
-            static_cast<std::size_t>(info_.tcp_connections) >= options_.max_tcp_connections)
+            static_cast<std::size_t>(live_.tcp_connections) >= options_.max_tcp_connections)
             return make_error_code(error::too_many_connections);
         if (udp && options_.max_udp_sessions &&
-            static_cast<std::size_t>(info_.udp_sessions) >= options_.max_udp_sessions)
+            static_cast<std::size_t>(live_.udp_sessions) >= options_.max_udp_sessions)
             return make_error_code(error::too_many_connections);
         if (!tcp && !udp &&
-            streams_.size() - static_cast<std::size_t>(info_.tcp_connections + info_.udp_sessions) >=
+            streams_.size() - static_cast<std::size_t>(live_.tcp_connections + live_.udp_sessions) >=
                 options_.max_streams_per_session)
             return make_error_code(error::too_many_streams);
         if (next_id_ > last_stream_id) {
@@ -104,14 +104,15 @@ public:
                                                std::make_shared<transport::stream>(ex, id, outbox_ref()),
                                                std::static_pointer_cast<session_v2>(shared_from_this()));
         streams_.emplace(id, x);
-        if (tcp) ++info_.tcp_connections;
-        else if (udp) ++info_.udp_sessions;
-        else ++info_.requests;
+        if (tcp) ++live_.tcp_connections;
+        else if (udp) ++live_.udp_sessions;
+        else {
+            ++live_.requests;
+            ++live_.http_streams;
+        }
         outbox_.push_binary(std::move(bytes));
         return x;
     }
-
-    std::size_t in_flight() const noexcept override { return streams_.size(); }
 
     void go_away() override { drain("server shutting down"); }
 
@@ -125,7 +126,7 @@ public:
         forget(id);
     }
 
-    void count_sent(std::size_t n) { info_.bytes_in += static_cast<std::int64_t>(n); }
+    void count_sent(std::size_t n) { live_.bytes_in += static_cast<std::int64_t>(n); }
 
     // A TCP stream sent its END_STREAM: done if the client's has arrived too.
     void request_ended(v2::stream_id id) {
@@ -162,8 +163,9 @@ protected:
     void fail_all(std::error_code reason) override {
         auto all = std::move(streams_);
         streams_.clear();
-        info_.tcp_connections = 0;
-        info_.udp_sessions = 0;
+        live_.tcp_connections = 0;
+        live_.udp_sessions = 0;
+        live_.http_streams = 0;
         for (auto& [id, x] : all) {
             x->fail(reason);
             x->stream().abort(reason);  // also when the response had ended: a request upload stops
@@ -180,8 +182,9 @@ private:
     void forget(v2::stream_id id) {
         auto it = streams_.find(id);
         if (it == streams_.end()) return;
-        if (it->second->request().kind == stream_kind::tcp) --info_.tcp_connections;
-        if (it->second->request().kind == stream_kind::udp) --info_.udp_sessions;
+        if (it->second->request().kind == stream_kind::tcp) --live_.tcp_connections;
+        if (it->second->request().kind == stream_kind::udp) --live_.udp_sessions;
+        if (it->second->request().kind == stream_kind::http) --live_.http_streams;
         streams_.erase(it);
         close_if_drained();
     }
@@ -205,7 +208,7 @@ private:
             reset(x.stream().id(), v2::reset_code::flow_control, "window exceeded");
             return false;
         }
-        info_.bytes_out += n;
+        live_.bytes_out += n;
         return true;
     }
 

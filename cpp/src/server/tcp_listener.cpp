@@ -8,10 +8,12 @@
 
 #include "endpoint_text.hpp"
 #include "raw_relay.hpp"
+#include "socket_move.hpp"
 #include "tunely/core/domain_name.hpp"
 #include "tunely/core/error.hpp"
 #include "tunely/server/listener_tls.hpp"
 #include "tunely/server/server_tls.hpp"
+#include "tunely/transport/run_on.hpp"
 
 namespace tunely::server {
 namespace beast = boost::beast;
@@ -109,7 +111,16 @@ awaitable<void> serve_tcp_connection(tunnel_server& server, boost::asio::ip::tcp
     const auto peer = ec ? std::string() : endpoint_text(remote);
     // Held for the connection's life: the TLS stream's SSL refers to it.
     const auto tls = server.tcp_listener_tls();
+    // The relay runs on the session's I/O thread, where its exchange lives: a plain connection moves there; a
+    // TLS one does its handshake here and its relay hops there (its SSL state cannot move).
     if (!tls) {
+        if (auto at = server.session_executor(domain); at && *at != socket.get_executor()) {
+            auto moved = move_socket(socket, *at);
+            if (!moved) co_return;
+            auto there = serve_tcp_connection(server, std::move(*moved), std::move(domain));
+            co_await transport::run_on(*at, std::move(there));
+            co_return;
+        }
         beast::tcp_stream stream(std::move(socket));
         co_await relay_connection(server, stream, domain, peer);
         co_return;
@@ -121,7 +132,8 @@ awaitable<void> serve_tcp_connection(tunnel_server& server, boost::asio::ip::tcp
                       failed.message());
         co_return;
     }
-    co_await relay_connection(server, stream, domain, peer);
+    auto relay = relay_connection(server, stream, domain, peer);
+    co_await server.on_session(domain, std::move(relay));
     co_await close_tls(stream);
 }
 

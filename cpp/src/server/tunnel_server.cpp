@@ -1,5 +1,6 @@
 #include "tunely/server/tunnel_server.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
@@ -14,15 +15,20 @@
 namespace tunely::server {
 
 struct tunnel_server::impl {
-    explicit impl(executor e) : ex(std::move(e)), idle_changed(ex) {}
+    impl(executor e, server_options o)
+        : ex(std::move(e)), options(std::move(o)), idle_changed(ex), auth_failures(options.auth_failures_per_minute) {}
     executor ex;
     std::shared_ptr<store_executor> store;
     server_options options;
     server::registry registry;
-    bool stopping = false;
-    std::size_t held_exchanges = 0;
-    transport::notifier idle_changed;  // a session ended or a hold was released (shutdown waits on it)
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> held_exchanges{0};
+    transport::notifier idle_changed;  // a session ended or a hold was released (shutdown waits on it, on `ex`)
     bool idle() const { return registry.size() == 0 && held_exchanges == 0; }
+    // From any thread: wakes shutdown() on `ex`.
+    static void notify_idle(const std::shared_ptr<impl>& state) {
+        asio::dispatch(state->ex, [state] { state->idle_changed.notify(); });
+    }
     std::function<void(exchange_record)> sink;
     bool record_details = false;  // on_exchange()
     auth_limiter auth_failures;
@@ -32,12 +38,12 @@ struct tunnel_server::impl {
 };
 
 tunnel_server::tunnel_server(executor ex, std::shared_ptr<store_executor> store, server_options options)
-    : impl_(std::make_shared<impl>(std::move(ex))) {
-    // The registry is a member of impl: the hook cannot outlive what it touches.
-    impl_->registry.on_removed([state = impl_.get()] { state->idle_changed.notify(); });
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(options))) {
+    // The registry is a member of impl: a weak reference, or the hook would keep its owner alive.
+    impl_->registry.on_removed([weak = std::weak_ptr<impl>(impl_)] {
+        if (auto state = weak.lock()) impl::notify_idle(state);
+    });
     impl_->store = std::move(store);
-    impl_->options = std::move(options);
-    impl_->auth_failures = auth_limiter(impl_->options.auth_failures_per_minute);
 }
 
 tunnel_server::~tunnel_server() = default;
@@ -75,6 +81,14 @@ result<std::shared_ptr<exchange>> tunnel_server::open_exchange(std::string_view 
     if (!s) return make_error_code(error::tunnel_not_connected);
     if (head.kind == stream_kind::http && s->info().mode == "tcp") return make_error_code(error::tcp_mode);
     return s->open_exchange(std::move(head));
+}
+
+std::optional<executor> tunnel_server::session_executor(std::string_view domain) const {
+    auto d = normalize_domain(domain);
+    if (!d) return std::nullopt;
+    auto s = impl_->registry.find(*d);
+    if (!s) return std::nullopt;
+    return s->get_executor();
 }
 
 awaitable<std::error_code> tunnel_server::no_session_reason(std::string domain) {
@@ -125,19 +139,20 @@ std::optional<std::string> tunnel_server::domain_from_host(std::string_view host
 }
 
 void tunnel_server::set_mode(std::string_view domain, std::string mode) {
-    if (auto s = impl_->registry.find(std::string(domain))) s->set_mode(std::move(mode));
+    if (auto s = impl_->registry.find(std::string(domain)))
+        asio::dispatch(s->get_executor(), [s, mode = std::move(mode)]() mutable { s->set_mode(std::move(mode)); });
 }
 
 std::optional<session_info> tunnel_server::live(std::string_view domain) const {
     auto s = impl_->registry.find(std::string(domain));
     if (!s) return std::nullopt;
-    return s->info();
+    return s->snapshot();
 }
 
 std::vector<session_info> tunnel_server::live_sessions() const {
     std::vector<session_info> out;
     for (const auto& s : impl_->registry.all())
-        if (!s->closed()) out.push_back(s->info());
+        if (!s->closed_hint()) out.push_back(s->snapshot());
     return out;
 }
 
@@ -152,7 +167,7 @@ bool tunnel_server::disconnect(std::string_view domain, std::string reason) {
     auto s = impl_->registry.find(std::string(domain));
     if (!s) return false;
     spdlog::info("tunnel {}: disconnecting ({})", domain, reason);
-    s->close(1008, std::move(reason));
+    asio::dispatch(s->get_executor(), [s, reason = std::move(reason)]() mutable { s->close(1008, std::move(reason)); });
     return true;
 }
 
@@ -161,8 +176,8 @@ awaitable<void> tunnel_server::shutdown(std::chrono::milliseconds grace) {
     state->stopping = true;
     auto sessions = state->registry.all();
     spdlog::info("shutting down: {} sessions, {} exchanges in flight; grace {} ms", sessions.size(),
-                 state->held_exchanges, grace.count());
-    for (const auto& s : sessions) s->go_away();
+                 state->held_exchanges.load(), grace.count());
+    for (const auto& s : sessions) asio::dispatch(s->get_executor(), [s] { s->go_away(); });
     auto wait_idle = [&](std::chrono::steady_clock::time_point deadline) -> awaitable<bool> {
         // Only shutdown() waits on idle_changed, so wait_until is safe here.
         while (!state->idle())
@@ -171,8 +186,9 @@ awaitable<void> tunnel_server::shutdown(std::chrono::milliseconds grace) {
     };
     if (co_await wait_idle(std::chrono::steady_clock::now() + grace)) co_return;
     spdlog::warn("shutting down: grace period over, closing {} sessions ({} exchanges still in flight)",
-                 state->registry.size(), state->held_exchanges);
-    for (const auto& s : state->registry.all()) s->close(1001, "Server shutting down");
+                 state->registry.size(), state->held_exchanges.load());
+    for (const auto& s : state->registry.all())
+        asio::dispatch(s->get_executor(), [s] { s->close(1001, "Server shutting down"); });
     (void)co_await wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(2));  // close handshakes
 }
 
@@ -181,7 +197,7 @@ tunnel_server::exchange_hold tunnel_server::hold_exchange() {
     ++state->held_exchanges;
     return exchange_hold(nullptr, [state](void*) {
         --state->held_exchanges;
-        state->idle_changed.notify();
+        impl::notify_idle(state);
     });
 }
 

@@ -1,6 +1,7 @@
 #include "tunely/server/udp_listener.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,7 @@
 
 #include "endpoint_text.hpp"
 #include "tunely/core/error.hpp"
+#include "tunely/transport/run_on.hpp"
 #include "tunely/transport/task_group.hpp"
 
 namespace tunely::server {
@@ -19,11 +21,22 @@ namespace {
 
 constexpr std::size_t max_datagram = 65'535;
 
-// One external peer: its stream through the tunnel and when it last carried a datagram.
+// One external peer: its stream through the tunnel and when it last carried a datagram. The listener runs on the
+// server's main executor, the stream on its session's (another I/O thread, with --threads): every use of `x`
+// goes there (run_on, or a post for what needs no answer).
 struct peer_session {
     std::shared_ptr<exchange> x;
     clock::time_point last = clock::now();
 };
+
+void cancel_on_session(const std::shared_ptr<exchange>& x, std::error_code why) {
+    asio::dispatch(x->get_executor(), [x, why] { x->cancel(why); });
+}
+
+awaitable<result<std::shared_ptr<exchange>>> open_udp_stream(tunnel_server& server, const std::string& domain,
+                                                            request_head& head) {
+    co_return server.open_exchange(domain, std::move(head));
+}
 
 }  // namespace
 
@@ -54,7 +67,7 @@ void udp_listener::close(std::error_code why) {
     boost::system::error_code ignored;
     impl_->socket.close(ignored);
     if (impl_->sweep_timer) impl_->sweep_timer->cancel();
-    for (auto& [peer, s] : impl_->sessions) s->x->cancel(why);
+    for (auto& [peer, s] : impl_->sessions) cancel_on_session(s->x, why);
     impl_->readers.cancel();
 }
 
@@ -66,9 +79,24 @@ awaitable<void> relay_replies(std::shared_ptr<udp_listener> self, udp::socket& s
                               std::map<udp::endpoint, std::shared_ptr<peer_session>>& sessions, udp::endpoint peer,
                               std::shared_ptr<peer_session> s, std::chrono::milliseconds connect_timeout,
                               std::shared_ptr<raw_traffic> traffic) {
-    auto head = co_await s->x->read_head(clock::now() + connect_timeout);
+    // The stream lives on its session's executor: reads hop there unless this is it (one I/O thread).
+    const auto at = s->x->get_executor();
+    const bool here = at == co_await asio::this_coro::executor;
+    result<response_head> head = make_error_code(error::stream_cancelled);
+    if (here) {
+        head = co_await s->x->read_head(clock::now() + connect_timeout);
+    } else {
+        auto answer = s->x->read_head(clock::now() + connect_timeout);
+        head = co_await transport::run_on(at, std::move(answer));
+    }
     while (head) {
-        auto datagram = co_await s->x->read_body();
+        result<std::optional<std::string>> datagram = make_error_code(error::stream_cancelled);
+        if (here) {
+            datagram = co_await s->x->read_body();
+        } else {
+            auto next = s->x->read_body();
+            datagram = co_await transport::run_on(at, std::move(next));
+        }
         if (!datagram || !*datagram) break;
         s->last = clock::now();
         // Best effort, as UDP: a send that fails (peer gone, buffer full) loses that datagram.
@@ -79,7 +107,7 @@ awaitable<void> relay_replies(std::shared_ptr<udp_listener> self, udp::socket& s
         }
         if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
     }
-    s->x->cancel(make_error_code(error::stream_cancelled));
+    cancel_on_session(s->x, make_error_code(error::stream_cancelled));
     if (auto it = sessions.find(peer); it != sessions.end() && it->second == s) sessions.erase(it);
     (void)self;
 }
@@ -105,7 +133,7 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
             if (ec || st.closed) break;
             const auto now = clock::now();
             for (auto& [peer, s] : st.sessions)
-                if (now - s->last >= timeout) s->x->cancel(make_error_code(error::idle_timeout));
+                if (now - s->last >= timeout) cancel_on_session(s->x, make_error_code(error::idle_timeout));
         }
     };
     if (timeout.count() > 0) st.readers.spawn(sweeper(self, st.sweep_timer, timeout), "udp sweeper");
@@ -130,7 +158,9 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
             head.has_body = true;
             head.peer = endpoint_text(peer);
             head.listener_port = listener_port;
-            auto opened = st.server.open_exchange(domain, std::move(head));
+            auto open = open_udp_stream(st.server, domain, head);
+            auto opened = co_await st.server.on_session(domain, std::move(open));
+            if (st.closed) break;
             if (!opened) {  // dropped: offline, no UDP, limit
                 spdlog::debug("UDP datagram from {} for tunnel {} dropped: {}", endpoint_text(peer), domain,
                               opened.error().message());
@@ -143,12 +173,14 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
             st.readers.spawn(relay_replies(self, st.socket, st.sessions, peer, s, connect_timeout, traffic), "udp replies");
         }
         it->second->last = clock::now();
-        if (it->second->x->send_datagram(datagram)) {
-            raw_traffic::add(traffic->udp_datagrams_in, 1);
-            raw_traffic::add(traffic->udp_bytes_in, n);
-        } else {
-            raw_traffic::add(traffic->udp_datagrams_dropped, 1);  // no credit or room: UDP may lose
-        }
+        asio::dispatch(it->second->x->get_executor(), [x = it->second->x, traffic, d = std::string(datagram)] {
+            if (x->send_datagram(d)) {
+                raw_traffic::add(traffic->udp_datagrams_in, 1);
+                raw_traffic::add(traffic->udp_bytes_in, d.size());
+            } else {
+                raw_traffic::add(traffic->udp_datagrams_dropped, 1);  // no credit or room: UDP may lose
+            }
+        });
     }
     self->close(make_error_code(error::shutting_down));  // the loop was cancelled: the server stops
     // The children (sweeper, reply relays) hold the listener too: they must end before this frame lets go of

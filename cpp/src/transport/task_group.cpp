@@ -1,43 +1,74 @@
 #include "tunely/transport/task_group.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/system/system_error.hpp>
 
 #include "tunely/transport/spawn.hpp"
 
 namespace tunely::transport {
 
-void task_group::spawn(awaitable<void> task, std::string context) {
-    auto it = children_.emplace(children_.end());
-    asio::co_spawn(ex_, std::move(task),
-                   asio::bind_cancellation_slot(
-                       it->signal.slot(), [this, it, context = std::move(context)](std::exception_ptr e) {
-                           bool routine = false;
-                           if (e && it->cancelled) {  // what cancel() asked for
-                               try {
-                                   std::rethrow_exception(e);
-                               } catch (const boost::system::system_error& ex) {
-                                   routine = ex.code() == asio::error::operation_aborted;
-                               } catch (...) {
-                               }
+void task_group::spawn(awaitable<void> task, std::string context) { spawn(ex_, std::move(task), std::move(context)); }
+
+void task_group::spawn(const executor& on, awaitable<void> task, std::string context) {
+    auto c = std::make_shared<child>(on);
+    std::list<std::shared_ptr<child>>::iterator it;
+    {
+        std::lock_guard lock(mutex_);
+        it = children_.insert(children_.end(), c);
+    }
+    auto slot = c->signal.slot();
+    // The completion runs on `on` (the handler has no executor of its own), like every emit of cancel().
+    asio::co_spawn(on, std::move(task),
+                   asio::bind_cancellation_slot(slot, [this, it, c, context = std::move(context)](std::exception_ptr e) {
+                       c->ended = true;
+                       bool cancelled;
+                       {
+                           std::lock_guard lock(mutex_);
+                           cancelled = c->cancelled;
+                       }
+                       bool routine = false;
+                       if (e && cancelled) {  // what cancel() asked for
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const boost::system::system_error& ex) {
+                               routine = ex.code() == asio::error::operation_aborted;
+                           } catch (...) {
                            }
-                           if (e && !routine) log_escaped_exception(context, e);
-                           children_.erase(it);
-                           done_.notify();
-                       }));
+                       }
+                       if (e && !routine) log_escaped_exception(context, e);
+                       executor home;
+                       std::shared_ptr<notifier> done;
+                       {
+                           std::lock_guard lock(mutex_);
+                           home = ex_;
+                           done = done_;
+                           children_.erase(it);  // last use of `this`: join() may now see the group empty
+                       }
+                       asio::dispatch(home, [done] { done->notify(); });  // join() waits there
+                   }));
 }
 
 void task_group::cancel() {
-    for (auto it = children_.begin(); it != children_.end();) {
-        auto& c = *it++;  // advanced first: nothing here may rely on `c` staying in the list
-        if (c.cancelled) continue;
-        c.cancelled = true;
-        c.signal.emit(asio::cancellation_type::terminal);
+    std::lock_guard lock(mutex_);
+    for (auto& c : children_) {
+        if (c->cancelled) continue;
+        c->cancelled = true;
+        // On the child's executor: a child that ended meanwhile is left alone.
+        asio::dispatch(c->ex, [c] {
+            if (!c->ended) c->signal.emit(asio::cancellation_type::terminal);
+        });
     }
 }
 
 awaitable<void> task_group::join() {
-    while (!children_.empty()) co_await done_.wait();
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (children_.empty()) co_return;
+        }
+        co_await done_->wait();
+    }
 }
 
 }  // namespace tunely::transport

@@ -4,10 +4,11 @@
 // works with --no-request-log and never touches the database; it starts empty
 // at every server start.
 //
-// Thread-safety: none; observe() and series() run on the tunnel server's executor.
+// Thread-safe: observe() is called from every I/O thread, series() from the admin API; both lock.
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "tunely/server/tunnel_server.hpp"
@@ -35,6 +36,7 @@ private:
         std::int64_t minute = -1;  // minutes since the epoch; -1 = never used
         traffic_bucket totals;
     };
+    mutable std::mutex mutex_;
     std::array<slot, max_minutes> slots_{};
 };
 

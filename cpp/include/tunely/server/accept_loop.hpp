@@ -16,6 +16,10 @@
 
 namespace tunely::server {
 
+// `place` names the executor (I/O thread) each accepted socket belongs to; without it, the acceptor's.
+awaitable<void> accept_loop(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor,
+                            std::function<void(boost::asio::ip::tcp::socket)> serve,
+                            std::function<executor()> place);
 awaitable<void> accept_loop(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor,
                             std::function<void(boost::asio::ip::tcp::socket)> serve);
 

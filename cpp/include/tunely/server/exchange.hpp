@@ -7,7 +7,7 @@
 // holds only a weak_ptr to its session: a handle outliving its session fails
 // with tunnel_disconnected, it never reaches into a destroyed one.
 //
-// Not thread-safe: everything runs on the tunnel server's executor. At most one
+// Not thread-safe: everything runs on its session's executor (get_executor()). At most one
 // coroutine reads (read_head/read_body) and one writes (write_body/finish_body)
 // at a time; the two may run concurrently (full duplex). The coroutine that
 // awaits holds a shared_ptr to the exchange (the member functions take one).
@@ -30,6 +30,8 @@ public:
     virtual ~exchange() = default;
 
     const request_head& request() const noexcept { return request_; }
+    // Its session's executor: where every member is called (transport::run_on gets there from elsewhere).
+    const executor& get_executor() const noexcept { return ex_; }
 
     // --- ingress side ---
     // Waits for the response head until `deadline`; request_timeout after it.
@@ -100,6 +102,7 @@ protected:
 private:
     bool over() noexcept;
 
+    executor ex_;
     request_head request_;
     std::optional<response_head> head_;
     bool head_taken_ = false;

@@ -5,10 +5,12 @@
 // executor, and per-tunnel counters are aggregated in memory and written with
 // the same flush. Secrets in headers are redacted before anything is stored.
 //
-// Not thread-safe: submit() and start()/stop() on the tunnel server's executor.
+// Thread-safe submit() (every I/O thread records exchanges); start()/stop() on the writer's executor.
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <deque>
+#include <mutex>
 #include <memory>
 #include <unordered_map>
 
@@ -51,10 +53,11 @@ private:
     executor ex_;
     store_executor& store_;
     log_writer_options options_;
+    std::mutex mutex_;  // queue_ and counters_
     std::deque<store::request_log_record> queue_;
     std::unordered_map<std::string, store::counter_delta> counters_;
-    std::uint64_t dropped_ = 0;
-    std::uint64_t written_ = 0;
+    std::atomic<std::uint64_t> dropped_{0};
+    std::atomic<std::uint64_t> written_{0};
     bool stopping_ = false;
     bool running_ = false;
     transport::notifier wake_;

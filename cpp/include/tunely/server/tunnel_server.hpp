@@ -4,8 +4,12 @@
 // path to serve_websocket() and may call forward() / open_exchange() from its
 // own HTTP handlers (see examples/embedded).
 //
-// Thread-safety: every member must be called on the executor given at
-// construction (a strand when the io_context runs on several threads).
+// Threads: the server may run on several I/O threads (tunely server --threads), each with an io_context of
+// its own. A session runs on the executor of the connection it arrived on; open_exchange() and the exchanges
+// it returns must be used on that session's executor (on_session() takes a coroutine there). The other
+// members may be called from any thread, except shutdown() and on_exchange(): on the executor given at
+// construction (the "main" one, where shutdown waits). The sink given to on_exchange() is called from every
+// I/O thread. With one thread — the embedding host's usual setup — everything is on that one executor.
 #include <boost/beast/core/tcp_stream.hpp>
 #include "tunely/server/streams.hpp"
 #include <boost/beast/http/empty_body.hpp>
@@ -24,6 +28,7 @@
 #include "tunely/server/session_info.hpp"
 #include "tunely/server/store_executor.hpp"
 #include "tunely/transport/asio.hpp"
+#include "tunely/transport/run_on.hpp"
 
 namespace tunely::server {
 
@@ -78,16 +83,27 @@ public:
     awaitable<void> serve_websocket(tls_stream stream,
                                     boost::beast::http::request<boost::beast::http::empty_body> upgrade);
 
-    // Opens a streaming exchange on the domain's live session.
+    // Opens a streaming exchange on the domain's live session. On that session's executor (on_session()).
     // Errors: invalid_domain, tunnel_not_connected, headers_too_large, shutting_down.
     result<std::shared_ptr<exchange>> open_exchange(std::string_view domain, request_head head);
+
+    // The executor of the domain's live session; none when it has none (or the name is invalid).
+    std::optional<executor> session_executor(std::string_view domain) const;
+    // Runs `task` on the executor of the domain's live session, or on the main executor when it has none
+    // (open_exchange() then fails as it would anywhere): always a hop, for paths off the hot one. The caller
+    // stays suspended until `task` ended, so it may use the caller's locals (transport/run_on.hpp).
+    template <class T>
+    awaitable<T> on_session(std::string_view domain, awaitable<T> task) {
+        return transport::run_on(session_executor(domain).value_or(get_executor()), std::move(task));
+    }
 
     // Why open_exchange() found no live session for `domain` (a valid, normalized name): tunnel_not_found when
     // the store has no such tunnel, else tunnel_not_connected (also when the store cannot say now: it is
     // unreachable or too many lookups run). Answers are remembered for 2 s (server/known_tunnels.hpp).
     awaitable<std::error_code> no_session_reason(std::string domain);
 
-    // Sends one request with a whole body and waits for the response head.
+    // Sends one request with a whole body and waits for the response head. On the session's executor, like
+    // the reads of the body that follow (on_session()).
     awaitable<result<forward_response>> forward(std::string_view domain, forward_request request);
 
     // Maps a Host header to a tunnel domain ({domain}.{base_domain}[:port]).

@@ -9,11 +9,15 @@
 // stream operations honour it), and its next co_await throws; a child ended that
 // way is routine and logged at debug level.
 //
-// Not thread-safe: spawn(), cancel() and join() on the group's executor.
+// Thread-safe: spawn() and cancel() from any thread (a child runs on the executor it is spawned on: caller
+// connections and sessions on every I/O thread); join() on the group's executor. A child's cancellation is
+// emitted on the child's own executor.
 #include <boost/asio/cancellation_signal.hpp>
 
 #include <cstddef>
 #include <list>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "tunely/transport/asio.hpp"
@@ -23,27 +27,38 @@ namespace tunely::transport {
 
 class task_group {
 public:
-    explicit task_group(const executor& ex) : ex_(ex), done_(ex) {}
+    explicit task_group(const executor& ex) : ex_(ex), done_(std::make_shared<notifier>(ex)) {}
     task_group(const task_group&) = delete;
     task_group& operator=(const task_group&) = delete;
 
-    // Starts `task` as a child; `context` names it in the log if it fails.
+    // Starts `task` as a child on the group's executor, or on `on`; `context` names it in the log if it fails.
     void spawn(awaitable<void> task, std::string context);
+    void spawn(const executor& on, awaitable<void> task, std::string context);
     // Asks every running child to stop (idempotent; children spawned later run normally).
     void cancel();
     // Waits until no child runs.
     awaitable<void> join();
-    std::size_t size() const noexcept { return children_.size(); }
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return children_.size();
+    }
 
 private:
+    // Shared with a pending emit (cancel()), which may run after the child ended: `ended` and `signal` are
+    // used only on the child's executor, which must run one handler at a time (an io_context run by one
+    // thread, or a strand).
     struct child {
+        explicit child(const executor& on) : ex(on) {}
+        executor ex;
         asio::cancellation_signal signal;
-        bool cancelled = false;
+        bool ended = false;
+        bool cancelled = false;  // under mutex_
     };
 
     executor ex_;
-    std::list<child> children_;  // stable addresses: each child's slot lives here until it ends
-    notifier done_;
+    mutable std::mutex mutex_;
+    std::list<std::shared_ptr<child>> children_;
+    std::shared_ptr<notifier> done_;  // shared with a notify still on its way when the group goes
 };
 
 }  // namespace tunely::transport
