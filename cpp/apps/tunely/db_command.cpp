@@ -6,6 +6,7 @@
 
 #include "confirm.hpp"
 #include "database_url.hpp"
+#include "env_aliases.hpp"
 #include "tunely/store/original_import.hpp"
 
 namespace tunely::app {
@@ -54,13 +55,17 @@ void add_db_command(CLI::App& app, int& exit_code, config_file& config) {
     auto f = std::make_shared<db_flags>();
     auto* cmd = app.add_subcommand("db", "Database schema migrations");
     cmd->require_subcommand(1);
-    // --database, also `database` in [server] of the config file: the server's own database.
+    // --database, also the original's WS_TUNNEL_DATABASE_URL (its Alembic read that) and `database` in [server] of
+    // the config file: the server's own database.
     auto database = [&](CLI::App* sub) {
-        sub->add_option("-D,--database", f->database, "Database URL")->envname("TUNELY_DATABASE_URL")->capture_default_str();
+        add_env_alias(sub->add_option("-D,--database", f->database, "Database URL (also WS_TUNNEL_DATABASE_URL)")
+                          ->envname("TUNELY_DATABASE_URL")->capture_default_str(),
+                      "WS_TUNNEL_DATABASE_URL");
         config.add_option(sub);
     };
-    // The config file first; false (exit code set) when it is unusable.
+    // The environment's aliases, then the config file; false (exit code set) when the file is unusable.
     auto configured = [&config, &exit_code](CLI::App* sub) {
+        apply_env_aliases(sub);
         if (config.apply(sub, "server")) return true;
         exit_code = 2;
         return false;

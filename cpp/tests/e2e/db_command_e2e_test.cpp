@@ -94,7 +94,7 @@ TEST(db_command, downgrade_needs_yes_without_a_terminal) {
     EXPECT_EQ(refused.output, "error: about to downgrade the schema 2 → 0 (drops every table): pass --yes (-y) to "
                               "confirm (stdin is not a terminal, so nobody can be asked)\n");
     EXPECT_EQ(run_cli({"db", "current", "--database", db}).output, "2 (this build knows up to 2)\n");
-    auto confirmed = run_cli({"db", "downgrade", "--to", "1", "--database", db, "-y"});
+    auto confirmed = run_cli({"db", "downgrade", "--to", "1", "-y"}, {"TUNELY_DATABASE_URL=", "WS_TUNNEL_DATABASE_URL=" + db});
     EXPECT_EQ(confirmed.code, 0) << confirmed.output;
     EXPECT_EQ(run_cli({"db", "current", "--database", db}).output, "1 (this build knows up to 2)\n");
 }
