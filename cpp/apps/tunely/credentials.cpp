@@ -49,7 +49,12 @@ std::optional<credentials> read_credentials() {
 void save_credentials(const std::string& server, const std::string& key) {
     const auto path = credentials_path();
     if (path.empty()) throw std::runtime_error("neither XDG_CONFIG_HOME nor HOME is set: nowhere to store credentials");
-    auto c = read_credentials().value_or(credentials{});
+    credentials c;
+    try {
+        c = read_credentials().value_or(credentials{});
+    } catch (const std::runtime_error&) {
+        // An unreadable or broken file is replaced: a login is how the error message says to mend it.
+    }
     c.server = server_key(server);
     c.admin_keys[c.server] = key;
 

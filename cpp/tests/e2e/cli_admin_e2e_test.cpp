@@ -40,6 +40,15 @@ TEST(cli_admin_e2e, login_stores_the_key_for_the_admin_cli) {
     EXPECT_EQ(created.code, 0) << created.output;
     EXPECT_NE(created.output.find("Created tunnel 'via-login'"), std::string::npos) << created.output;
     EXPECT_EQ(server.admin("GET", "/api/tunnels/via-login").status, 200u);
+    // A broken credentials file is named (never shown) and mended by a new login.
+    std::ofstream(file) << "server = \"" << server.http_url() << "\"\n[admin_keys\n";
+    auto broken = run_cli({"tunnel", "list"}, env);
+    EXPECT_EQ(broken.code, 1);
+    EXPECT_EQ(broken.output, "error: " + file.string() + ":2: Error while parsing table header: expected ']', saw '\\n' "
+                             "(rewrite it with tunely login)\n");
+    EXPECT_EQ(run_cli({"login", "-s", server.http_url(), "-k", test_admin_key}, env).code, 0);
+    EXPECT_EQ(mode_of(file), 0600);
+    EXPECT_EQ(run_cli({"tunnel", "list"}, env).code, 0);
     // Without HOME or XDG_CONFIG_HOME there is nowhere to store it.
     auto nowhere = run_cli({"login", "-s", server.http_url(), "-k", "x"}, {"XDG_CONFIG_HOME=", "HOME="});
     EXPECT_EQ(nowhere.code, 1);
