@@ -1,7 +1,9 @@
 // tunely: one binary for the server, the client and the admin CLI. Wiring only.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string_view>
 #include <string>
 
 #include "config_command.hpp"
@@ -55,8 +57,11 @@ int usage_error(const CLI::App& app, int argc, char** argv, const CLI::ParseErro
         return usage_exit_code;
     }
     const auto extras = dynamic_cast<const CLI::ExtrasError*>(&e) ? unexpected_arguments(app) : std::string();
-    std::cerr << "error: " << (extras.empty() ? std::string(e.what()) : extras)
-              << "\nRun 'tunely --help' (or 'tunely COMMAND --help') for usage.\n";
+    std::string said = extras.empty() ? std::string(e.what()) : extras;
+    // `tunely server -h`: -h is --host there, as in the original (tunely-0.12.md §8).
+    if (said.rfind("--host:", 0) == 0 && std::find(argv, argv + argc, std::string_view("-h")) != argv + argc)
+        said += " (on `tunely server`, -h is --host as in the original Tunely; help is --help)";
+    std::cerr << "error: " << said << "\nRun 'tunely --help' (or 'tunely COMMAND --help') for usage.\n";
     return usage_exit_code;
 }
 

@@ -46,6 +46,11 @@ TEST(cli_usage_e2e, usage_errors_name_the_problem_and_exit_2) {
 
     auto help = run({"connect", "--help"});
     EXPECT_EQ(help.code, 0);
+    // On server, -h is the original's --host: a bare -h says so.
+    auto h = run({"server", "-h"});
+    EXPECT_EQ(h.code, 2);
+    EXPECT_EQ(h.output, "error: --host: 1 required TEXT missing (on `tunely server`, -h is --host as in the original "
+                        "Tunely; help is --help)\nRun 'tunely --help' (or 'tunely COMMAND --help') for usage.\n");
 }
 
 // The server binds its port before it creates anything: a port in use is one line (no Boost source location),
