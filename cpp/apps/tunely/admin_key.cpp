@@ -14,17 +14,21 @@
 
 namespace tunely::app {
 
+std::optional<std::string> read_admin_key(const std::string& path) {
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read the admin key file " + path);
+    std::string key;
+    std::getline(in, key);
+    if (key.empty()) throw std::runtime_error("admin key file " + path + " is empty");
+    return key;
+}
+
 admin_key_source load_or_create_admin_key(const std::string& data_dir) {
     namespace fs = std::filesystem;
     fs::create_directories(data_dir);
     auto path = (fs::path(data_dir) / "admin.key").string();
-    if (fs::exists(path)) {
-        std::ifstream in(path);
-        std::string key;
-        std::getline(in, key);
-        if (key.empty()) throw std::runtime_error("admin key file " + path + " is empty");
-        return {key, false, path};
-    }
+    if (auto key = read_admin_key(path)) return {*key, false, path};
     auto key = generate_secret_key();
     // O_EXCL: two servers starting at once must not overwrite each other's key.
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);

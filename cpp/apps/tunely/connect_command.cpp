@@ -34,6 +34,7 @@ struct connect_flags {
     bool insecure = false;
     double target_read_timeout = 300;
     std::string log_level = "info";
+    bool verbose = false;  // the original's -v: --log-level debug unless --log-level is given
 };
 
 // Each raw TCP stream holds a target socket and each UDP session one too: up to client::max_tcp_connections
@@ -119,7 +120,7 @@ int run_connect(const connect_flags& f) {
 
 }  // namespace
 
-void add_connect_command(CLI::App& app, int& exit_code) {
+void add_connect_command(CLI::App& app, int& exit_code, config_file& config) {
     auto f = std::make_shared<connect_flags>();
     auto* cmd = app.add_subcommand("connect", "Connect a tunnel client to a server and forward to a target");
     cmd->add_option("-s,--server", f->server, "Tunnel server WebSocket URL")->envname("TUNELY_SERVER_URL")->capture_default_str();
@@ -144,8 +145,19 @@ void add_connect_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--target-read-timeout", f->target_read_timeout,
                     "Seconds to wait for more of a target's response body before the request fails")
         ->envname("TUNELY_TARGET_READ_TIMEOUT")->capture_default_str()->check(CLI::PositiveNumber);
-    add_log_level_option(cmd, f->log_level);
-    cmd->callback([f, &exit_code] { exit_code = run_connect(*f); });
+    auto* log_level = add_log_level_option(cmd, f->log_level);
+    cmd->add_flag("-v,--verbose", f->verbose, "Log at debug level (as --log-level debug)");
+    // -c: the original's config file flag; its format (top-level server, token, …) is read too (config_file.hpp).
+    config.add_option(cmd, true);
+    config.add_section("connect", cmd);
+    cmd->callback([f, cmd, log_level, &config, &exit_code] {
+        if (!config.apply(cmd, "connect")) {
+            exit_code = 2;
+            return;
+        }
+        if (f->verbose && log_level->count() == 0) f->log_level = "debug";
+        exit_code = run_connect(*f);
+    });
 }
 
 }  // namespace tunely::app

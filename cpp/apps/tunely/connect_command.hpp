@@ -1,7 +1,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include "config_file.hpp"
+
 namespace tunely::app {
 // Registers `tunely connect`.
-void add_connect_command(CLI::App& app, int& exit_code);
+void add_connect_command(CLI::App& app, int& exit_code, config_file& config);
 }  // namespace tunely::app

@@ -25,6 +25,7 @@
 
 #include "admin_key.hpp"
 #include "database_url.hpp"
+#include "env_aliases.hpp"
 #include "io_threads.hpp"
 #include "log_options.hpp"
 #include "tunely/admin/admin_api.hpp"
@@ -57,6 +58,8 @@ struct server_flags {
     std::string ws_path = "/ws/tunnel";
     std::string admin_key;
     std::string public_url;
+    std::string cors_origins;  // the original's --cors-origins: accepted, not supported (a warning when set)
+    bool verbose = false;      // the original's -v: --log-level debug unless --log-level is given
     std::string console_dir;  // empty: look for admin-console/dist
     std::string root_response_file;  // GET /: this file as text/html; empty: "OK" (admin_options::root_page)
     std::string tls_cert;     // PEM certificate chain; with tls_key: the server terminates TLS itself
@@ -113,11 +116,14 @@ const char* env(const char* name) {
     return v && *v ? v : nullptr;
 }
 
-// When `ours` was given neither as a flag nor by its TUNELY_ variable, the original's variable `name` sets
-// `value` (a number ≥ 0; anything else is ignored with a warning, never read as 0 = "off").
+// When `ours` was given neither as a flag, by its TUNELY_ variable nor by the config file, the original's variable
+// (its add_env_alias(…, caller_reads) name) sets `value` (a number ≥ 0; anything else is ignored with a warning,
+// never read as 0 = "off").
 template <class Number>
-void original_fallback(const CLI::Option* ours, const char* name, Number& value) {
-    if (ours->count() != 0) return;
+void original_fallback(const CLI::Option* ours, Number& value) {
+    const auto alias = set_alias(ours);
+    if (ours->count() != 0 || !alias) return;
+    const char* name = alias->c_str();
     const char* text = env(name);
     if (!text) return;
     char* end = nullptr;
@@ -130,9 +136,10 @@ void original_fallback(const CLI::Option* ours, const char* name, Number& value)
 }
 
 // The same for a text option: the original's variable counts when set, even empty.
-void original_fallback(const CLI::Option* ours, const char* name, std::string& value) {
-    if (ours->count() != 0) return;
-    if (const char* text = std::getenv(name)) value = text;
+void original_fallback(const CLI::Option* ours, std::string& value) {
+    const auto alias = set_alias(ours);
+    if (ours->count() != 0 || !alias) return;
+    if (const char* text = std::getenv(alias->c_str())) value = text;
 }
 
 // --tcp-listen / --udp-listen entries (also comma-separated lists, as TUNELY_TCP_LISTEN), else the
@@ -336,6 +343,33 @@ int run_server(const server_flags& f) {
         std::cerr << "error: --database: " << problem << "\n";
         return 2;
     }
+    boost::system::error_code address_error;
+    const auto address = asio::ip::make_address(f.host, address_error);
+    if (address_error) {
+        std::cerr << "error: --host " << f.host << ": not an IP address\n";
+        return 2;
+    }
+
+    // Declared before `ioc`, so it outlives it: when a second signal stops the I/O with caller
+    // connections still running, `ioc` destroys their operations (which hold the group's
+    // cancellation slots) and handlers first; the handlers never run.
+    std::optional<transport::task_group> callers;
+    asio::io_context ioc(1);
+    io_threads threads(ioc, f.threads == 0 ? io_threads::default_count() : f.threads);
+    // The port first: a server that cannot listen (the port in use) creates no database file and no admin key.
+    auto acceptor = std::make_shared<tcp::acceptor>(ioc);
+    {
+        const tcp::endpoint ep(address, f.port);
+        boost::system::error_code ec;
+        acceptor->open(ep.protocol(), ec);
+        if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor->bind(ep, ec);
+        if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) {
+            std::cerr << "error: cannot listen on " << f.host << ":" << f.port << ": " << ec.message() << "\n";
+            return 1;
+        }
+    }
     std::shared_ptr<store::store> db;
     try {
         db = open_store(*url);
@@ -376,12 +410,6 @@ int run_server(const server_flags& f) {
         }
     }
 
-    // Declared before `ioc`, so it outlives it: when a second signal stops the I/O with caller
-    // connections still running, `ioc` destroys their operations (which hold the group's
-    // cancellation slots) and handlers first; the handlers never run.
-    std::optional<transport::task_group> callers;
-    asio::io_context ioc(1);
-    io_threads threads(ioc, f.threads == 0 ? io_threads::default_count() : f.threads);
     auto store = std::make_shared<server::store_executor>(db, 4);
     server::server_options so;
     so.ws_path = f.ws_path;
@@ -443,17 +471,6 @@ int run_server(const server_flags& f) {
                                                          console ? &*console : nullptr, tls ? "wss" : "ws",
                                                          &tcp_ports, &udp_ports, std::move(root_page)});
 
-    auto acceptor = std::make_shared<tcp::acceptor>(ioc);
-    try {
-        tcp::endpoint ep(asio::ip::make_address(f.host), f.port);
-        acceptor->open(ep.protocol());
-        acceptor->set_option(tcp::acceptor::reuse_address(true));
-        acceptor->bind(ep);
-        acceptor->listen(asio::socket_base::max_listen_connections);
-    } catch (const std::exception& e) {
-        std::cerr << "error: cannot listen on " << f.host << ":" << f.port << ": " << e.what() << "\n";
-        return 1;
-    }
     const auto tcp_specs = listen_specs(f, f.tcp_listen, "--tcp-listen", "WS_TUNNEL_TCP_LISTEN");
     if (!tcp_specs) return 2;
     const auto udp_specs = listen_specs(f, f.udp_listen, "--udp-listen", "WS_TUNNEL_UDP_LISTEN");
@@ -540,22 +557,46 @@ int run_server(const server_flags& f) {
 
 }  // namespace
 
-void add_server_command(CLI::App& app, int& exit_code) {
+void add_server_command(CLI::App& app, int& exit_code, config_file& config) {
     auto f = std::make_shared<server_flags>();
     auto* cmd = app.add_subcommand("server", "Run the tunnel server (alias: serve)");
     cmd->alias("serve");
-    cmd->add_option("--host", f->host, "Address to listen on")->envname("TUNELY_HOST")->capture_default_str();
-    cmd->add_option("--port", f->port, "Port to listen on (0 = any free port)")->envname("TUNELY_PORT")->capture_default_str();
-    cmd->add_option("--database", f->database, "Database URL")->envname("TUNELY_DATABASE_URL")->capture_default_str();
-    cmd->add_option("--domain", f->domain, "Base domain for Host-based ingress ({tunnel}.{domain})")
+    // The original's short flags (tunely-0.12.md §8): -h is --host there, help is --help only.
+    cmd->set_help_flag("--help", "Print this help message and exit");
+    cmd->add_option("-h,--host", f->host, "Address to listen on")->envname("TUNELY_HOST")->capture_default_str();
+    cmd->add_option("-p,--port", f->port, "Port to listen on (0 = any free port)")->envname("TUNELY_PORT")->capture_default_str();
+    add_env_alias(cmd->add_option("-D,--database", f->database, "Database URL (also WS_TUNNEL_DATABASE_URL)")
+                      ->envname("TUNELY_DATABASE_URL")->capture_default_str(),
+                  "WS_TUNNEL_DATABASE_URL");
+    cmd->add_option("-d,--domain", f->domain, "Base domain for Host-based ingress ({tunnel}.{domain})")
         ->envname("TUNELY_DOMAIN")->capture_default_str();
     cmd->add_option("--ws-path", f->ws_path, "WebSocket path for tunnel clients")->envname("TUNELY_WS_PATH")->capture_default_str();
-    cmd->add_option("--admin-key", f->admin_key, "Admin API key (generated and stored at first start if absent)")
-        ->envname("TUNELY_ADMIN_KEY");
-    cmd->add_option("--public-url", f->public_url, "Public WebSocket URL shown by /api/info")->envname("TUNELY_PUBLIC_URL");
-    cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain: serve HTTPS/WSS (with --tls-key)")
-        ->envname("TUNELY_TLS_CERT");
-    cmd->add_option("--tls-key", f->tls_key, "PEM private key of --tls-cert")->envname("TUNELY_TLS_KEY");
+    auto* admin_key = cmd->add_option("-k,--admin-key,--api-key", f->admin_key,
+                                      "Admin API key (generated and stored at first start if absent; also "
+                                      "TUNELY_ADMIN_API_KEY, WS_TUNNEL_ADMIN_API_KEY)")
+                          ->envname("TUNELY_ADMIN_KEY");
+    add_env_alias(admin_key, "TUNELY_ADMIN_API_KEY");
+    add_env_alias(admin_key, "WS_TUNNEL_ADMIN_API_KEY");
+    add_env_alias(cmd->add_option("--public-url", f->public_url,
+                                  "Public WebSocket URL shown by /api/info (also WS_TUNNEL_WS_URL)")
+                      ->envname("TUNELY_PUBLIC_URL"),
+                  "WS_TUNNEL_WS_URL");
+    add_env_alias(cmd->add_option("--tls-cert,--ssl-certfile", f->tls_cert,
+                                  "PEM certificate chain: serve HTTPS/WSS (with --tls-key; also TUNELY_SSL_CERT_FILE)")
+                      ->envname("TUNELY_TLS_CERT"),
+                  "TUNELY_SSL_CERT_FILE");
+    add_env_alias(cmd->add_option("--tls-key,--ssl-keyfile", f->tls_key,
+                                  "PEM private key of --tls-cert (also TUNELY_SSL_KEY_FILE)")
+                      ->envname("TUNELY_TLS_KEY"),
+                  "TUNELY_SSL_KEY_FILE");
+    add_env_alias(cmd->add_option("--cors-origins", f->cors_origins,
+                                  "The original's CORS origins: not supported, a warning when set (the console is "
+                                  "served from the server's own origin)")
+                      ->envname("TUNELY_CORS_ORIGINS"),
+                  "WS_TUNNEL_CORS_ORIGINS");
+    cmd->add_flag("-v,--verbose", f->verbose, "Log at debug level (as --log-level debug)");
+    config.add_option(cmd);
+    config.add_section("server", cmd);
     auto* listener_cert = cmd->add_option("--listener-tls-cert", f->listener_tls_cert,
                                           "PEM certificate chain: every TCP listener (not UDP) terminates TLS, the "
                                           "tunnel's target gets the plain bytes (with --listener-tls-key; also "
@@ -665,23 +706,41 @@ void add_server_command(CLI::App& app, int& exit_code) {
         ->envname("TUNELY_LOG_MAX_ROWS")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_flag("--no-migrate", f->no_migrate, "Refuse to start on an old schema instead of migrating it")
         ->envname("TUNELY_NO_MIGRATE");
-    add_log_level_option(cmd, f->log_level);
-    cmd->callback([f, &exit_code, tcp_max, tcp_idle, tcp_forward_max, udp_max, udp_timeout, listener_cert,
-                   listener_key, listener_alpn] {
-        // The original's names, when ours are not set (tunely-0.12.md §2.2, §3).
-        original_fallback(tcp_max, "WS_TUNNEL_TCP_MAX_CONNECTIONS", f->tcp_max_connections);
-        original_fallback(tcp_idle, "WS_TUNNEL_TCP_IDLE_TIMEOUT", f->tcp_idle_timeout);
-        original_fallback(tcp_forward_max, "WS_TUNNEL_TCP_FORWARD_MAX_BUFFER_BYTES", f->tcp_forward_max_buffer);
+    auto* log_level = add_log_level_option(cmd, f->log_level);
+    // The original's names, when ours are not set (tunely-0.12.md §2.2, §3): read by original_fallback below.
+    for (auto [opt, name] : {std::pair{tcp_max, "WS_TUNNEL_TCP_MAX_CONNECTIONS"},
+                             {tcp_idle, "WS_TUNNEL_TCP_IDLE_TIMEOUT"},
+                             {tcp_forward_max, "WS_TUNNEL_TCP_FORWARD_MAX_BUFFER_BYTES"},
+                             {udp_max, "WS_TUNNEL_UDP_MAX_SESSIONS"},
+                             {udp_timeout, "WS_TUNNEL_UDP_SESSION_TIMEOUT"},
+                             {listener_cert, "WS_TUNNEL_LISTENER_TLS_CERT_FILE"},
+                             {listener_key, "WS_TUNNEL_LISTENER_TLS_KEY_FILE"},
+                             {listener_alpn, "WS_TUNNEL_LISTENER_TLS_ALPN"}})
+        add_env_alias(opt, name, true);
+    cmd->callback([f, cmd, &config, &exit_code, tcp_max, tcp_idle, tcp_forward_max, udp_max, udp_timeout,
+                   listener_cert, listener_key, listener_alpn, log_level] {
+        apply_env_aliases(cmd);
+        if (!config.apply(cmd, "server")) {
+            exit_code = 2;
+            return;
+        }
+        if (f->verbose && log_level->count() == 0) f->log_level = "debug";
+        if (!f->cors_origins.empty())
+            spdlog::warn("--cors-origins: this server sends no CORS headers (the admin console is served from its "
+                         "own origin); ignored");
+        original_fallback(tcp_max, f->tcp_max_connections);
+        original_fallback(tcp_idle, f->tcp_idle_timeout);
+        original_fallback(tcp_forward_max, f->tcp_forward_max_buffer);
         if (f->tcp_forward_max_buffer == 0) {  // the original's "unlimited": every buffer here has a bound
             spdlog::warn("WS_TUNNEL_TCP_FORWARD_MAX_BUFFER_BYTES=0 (no limit) is not supported; {} bytes apply",
                          server_flags{}.tcp_forward_max_buffer);
             f->tcp_forward_max_buffer = server_flags{}.tcp_forward_max_buffer;
         }
-        original_fallback(udp_max, "WS_TUNNEL_UDP_MAX_SESSIONS", f->udp_max_sessions);
-        original_fallback(udp_timeout, "WS_TUNNEL_UDP_SESSION_TIMEOUT", f->udp_session_timeout);
-        original_fallback(listener_cert, "WS_TUNNEL_LISTENER_TLS_CERT_FILE", f->listener_tls_cert);
-        original_fallback(listener_key, "WS_TUNNEL_LISTENER_TLS_KEY_FILE", f->listener_tls_key);
-        original_fallback(listener_alpn, "WS_TUNNEL_LISTENER_TLS_ALPN", f->listener_tls_alpn);
+        original_fallback(udp_max, f->udp_max_sessions);
+        original_fallback(udp_timeout, f->udp_session_timeout);
+        original_fallback(listener_cert, f->listener_tls_cert);
+        original_fallback(listener_key, f->listener_tls_key);
+        original_fallback(listener_alpn, f->listener_tls_alpn);
         exit_code = run_server(*f);
     });
 }

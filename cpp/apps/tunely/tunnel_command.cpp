@@ -5,15 +5,15 @@
 
 #include <iostream>
 
-#include "admin_client.hpp"
+#include "admin_access.hpp"
+#include "confirm.hpp"
 
 namespace tunely::app {
 namespace {
 namespace json = boost::json;
 
 struct tunnel_flags {
-    std::string server = "http://localhost:8080";
-    std::string admin_key;
+    admin_options admin;
     std::string domain;
     std::string name;
     std::string description;
@@ -22,6 +22,7 @@ struct tunnel_flags {
     std::string tcp_port; // "", a port, "auto" or "none"
     std::string udp_port; // likewise
     bool json_output = false;
+    bool yes = false;  // delete: no question
 };
 
 // --tcp-port / --udp-port into the body as the admin API takes them: a number, "auto", or null for "none".
@@ -62,14 +63,24 @@ int fail(const admin_reply& r) {
     return 1;
 }
 
-int call(const tunnel_flags& f, const std::string& method, const std::string& path, const std::string& body,
-         const std::function<void(const json::value&)>& print) {
+// One admin API call for `sub`: the server and key resolved (admin_access.hpp), the answer printed by `print`
+// (given the server URL used) or as JSON. Returns the exit code.
+int call(const tunnel_flags& f, CLI::App* sub, config_file& config, const std::string& method, const std::string& path,
+         const std::string& body, const std::function<void(const json::value&, const std::string&)>& print) {
+    int code = 0;
+    auto access = f.admin.resolve(sub, config, code);
+    if (!access) return code;
     try {
-        auto r = admin_request(f.server, f.admin_key, method, path, body);
+        auto r = admin_request(access->target, method, path, body);
+        if (r.status == 401) {
+            fail(r);
+            std::cerr << unauthorized_hint(*access) << "\n";
+            return 1;
+        }
         if (r.status >= 300) return fail(r);
         auto v = json::parse(r.body);
         if (f.json_output) std::cout << json::serialize(v) << "\n";
-        else print(v);
+        else print(v, access->target.server_url);
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
@@ -122,20 +133,20 @@ void print_port_addresses(const std::string& server_url, const json::object& t) 
 
 }  // namespace
 
-void add_tunnel_command(CLI::App& app, int& exit_code) {
+void add_tunnel_command(CLI::App& app, int& exit_code, config_file& config) {
     auto f = std::make_shared<tunnel_flags>();
     auto* cmd = app.add_subcommand("tunnel", "Manage tunnels through the admin API");
     cmd->require_subcommand(1);
     auto common = [&](CLI::App* sub) {
-        sub->add_option("--server", f->server, "Server base URL")->envname("TUNELY_ADMIN_URL")->capture_default_str();
-        sub->add_option("--admin-key", f->admin_key, "Admin API key")->envname("TUNELY_ADMIN_KEY");
+        f->admin.add_to(sub);
+        config.add_option(sub);
         sub->add_flag("--json", f->json_output, "Print the raw JSON answer");
     };
 
     auto* create = cmd->add_subcommand("create", "Create a tunnel and print its token (shown once)");
     create->add_option("domain", f->domain, "Tunnel domain")->required();
-    create->add_option("--name", f->name, "Display name");
-    create->add_option("--description", f->description, "Description");
+    create->add_option("-n,--name", f->name, "Display name");
+    create->add_option("-d,--description", f->description, "Description");
     create->add_option("-m,--mode", f->mode, "http (HTTP ingress) or tcp (its TCP port only)")
         ->check(CLI::IsMember({"http", "tcp"}));
     create->add_option("--tcp-port", f->tcp_port,
@@ -145,27 +156,29 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
                        "A UDP port for the tunnel: a number or auto (within the server's --udp-ports range)")
         ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto"}));
     common(create);
-    create->callback([f, &exit_code] {
+    create->callback([f, &exit_code, &config, create] {
         json::object body{{"domain", f->domain}};
         if (!f->name.empty()) body["name"] = f->name;
         if (!f->description.empty()) body["description"] = f->description;
         if (!f->mode.empty()) body["mode"] = f->mode;
         put_ports(*f, body);
-        exit_code = call(*f, "POST", "/api/tunnels", json::serialize(body), [&](const json::value& v) {
+        exit_code = call(*f, create, config, "POST", "/api/tunnels", json::serialize(body),
+                         [&](const json::value& v, const std::string& server) {
             const auto& t = v.as_object();
             auto token = text_of(t.if_contains("token"));
             std::cout << "Created tunnel '" << text_of(t.if_contains("domain")) << "'.\n"
                       << "Token (shown once, store it now): " << token << "\n\n"
-                      << "Connect with:\n  tunely connect --server " << ws_url_of(f->server) << " --token " << token
+                      << "Connect with:\n  tunely connect --server " << ws_url_of(server) << " --token " << token
                       << " --target http://localhost:8090\n";
-            print_port_addresses(f->server, t);
+            print_port_addresses(server, t);
         });
     });
 
     auto* list = cmd->add_subcommand("list", "List tunnels");
     common(list);
-    list->callback([f, &exit_code] {
-        exit_code = call(*f, "GET", "/api/tunnels", "", [](const json::value& v) {
+    config.add_section("admin", list);  // every tunnel subcommand has the same admin options
+    list->callback([f, &exit_code, &config, list] {
+        exit_code = call(*f, list, config, "GET", "/api/tunnels", "", [](const json::value& v, const std::string&) {
             std::printf("%-24s %-10s %-8s %-10s %s\n", "DOMAIN", "STATUS", "ENABLED", "REQUESTS", "NAME");
             for (const auto& item : v.as_array()) {
                 const auto& t = item.as_object();
@@ -180,15 +193,15 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
     auto* show = cmd->add_subcommand("show", "Show one tunnel");
     show->add_option("domain", f->domain, "Tunnel domain")->required();
     common(show);
-    show->callback([f, &exit_code] {
-        exit_code = call(*f, "GET", "/api/tunnels/" + f->domain, "",
-                         [](const json::value& v) { print_tunnel(v.as_object()); });
+    show->callback([f, &exit_code, &config, show] {
+        exit_code = call(*f, show, config, "GET", "/api/tunnels/" + f->domain, "",
+                         [](const json::value& v, const std::string&) { print_tunnel(v.as_object()); });
     });
 
     auto* update = cmd->add_subcommand("update", "Change a tunnel's name, description or enabled flag");
     update->add_option("domain", f->domain, "Tunnel domain")->required();
-    update->add_option("--name", f->name, "Display name");
-    update->add_option("--description", f->description, "Description");
+    update->add_option("-n,--name", f->name, "Display name");
+    update->add_option("-d,--description", f->description, "Description");
     update->add_option("--enabled", f->enabled, "true or false")->check(CLI::IsMember({"true", "false"}));
     update->add_option("-m,--mode", f->mode, "http or tcp")->check(CLI::IsMember({"http", "tcp"}));
     update->add_option("--tcp-port", f->tcp_port, "A port, auto, or none (closes the tunnel's TCP port)")
@@ -196,30 +209,35 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
     update->add_option("--udp-port", f->udp_port, "A port, auto, or none (closes the tunnel's UDP port)")
         ->check(CLI::Range(1, 65535) | CLI::IsMember({"auto", "none"}));
     common(update);
-    update->callback([f, &exit_code] {
+    update->callback([f, &exit_code, &config, update] {
         json::object body;
         if (!f->name.empty()) body["name"] = f->name;
         if (!f->description.empty()) body["description"] = f->description;
         if (!f->enabled.empty()) body["enabled"] = f->enabled == "true";
         if (!f->mode.empty()) body["mode"] = f->mode;
         put_ports(*f, body);
-        exit_code = call(*f, "PUT", "/api/tunnels/" + f->domain, json::serialize(body),
-                         [](const json::value& v) { print_tunnel(v.as_object()); });
+        exit_code = call(*f, update, config, "PUT", "/api/tunnels/" + f->domain, json::serialize(body),
+                         [](const json::value& v, const std::string&) { print_tunnel(v.as_object()); });
     });
 
     auto* remove = cmd->add_subcommand("delete", "Delete a tunnel (its live client is disconnected)");
     remove->add_option("domain", f->domain, "Tunnel domain")->required();
+    remove->add_flag("-y,--yes", f->yes, "Delete without asking (required when stdin is not a terminal)");
     common(remove);
-    remove->callback([f, &exit_code] {
-        exit_code = call(*f, "DELETE", "/api/tunnels/" + f->domain, "",
-                         [&](const json::value&) { std::cout << "Deleted tunnel '" << f->domain << "'.\n"; });
+    remove->callback([f, &exit_code, &config, remove] {
+        if ((exit_code = confirm(f->yes, "delete tunnel '" + f->domain + "' (its token stops working)")) != 0) return;
+        exit_code = call(*f, remove, config, "DELETE", "/api/tunnels/" + f->domain, "",
+                         [&](const json::value&, const std::string&) {
+                             std::cout << "Deleted tunnel '" << f->domain << "'.\n";
+                         });
     });
 
     auto* rotate = cmd->add_subcommand("rotate-token", "Issue a new token (the old one stops working at once)");
     rotate->add_option("domain", f->domain, "Tunnel domain")->required();
     common(rotate);
-    rotate->callback([f, &exit_code] {
-        exit_code = call(*f, "POST", "/api/tunnels/" + f->domain + "/regenerate-token", "", [](const json::value& v) {
+    rotate->callback([f, &exit_code, &config, rotate] {
+        exit_code = call(*f, rotate, config, "POST", "/api/tunnels/" + f->domain + "/regenerate-token", "",
+                         [](const json::value& v, const std::string&) {
             std::cout << "New token (shown once): " << text_of(v.as_object().if_contains("token")) << "\n";
         });
     });

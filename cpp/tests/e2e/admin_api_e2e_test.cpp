@@ -126,9 +126,9 @@ TEST(admin_api_e2e, cli_tunnel_commands_talk_to_the_api) {
     auto [c2, out2] = run({"tunnel", "list"});
     EXPECT_EQ(c2, 0) << out2;
     EXPECT_NE(out2.find("cli-made"), std::string::npos);
-    auto [c3, out3] = run({"tunnel", "delete", "cli-made"});
+    auto [c3, out3] = run({"tunnel", "delete", "cli-made", "--yes"});
     EXPECT_EQ(c3, 0) << out3;
-    auto [c4, out4] = run({"tunnel", "delete", "cli-made"});
+    auto [c4, out4] = run({"tunnel", "delete", "cli-made", "-y"});
     EXPECT_EQ(c4, 1);
     EXPECT_NE(out4.find("Tunnel not found"), std::string::npos) << out4;
 }

@@ -57,7 +57,7 @@ TEST(store_modules, a_binary_without_its_modules_names_what_is_missing) {
     const auto copy = dir.path / "tunely";
     std::filesystem::copy_file(tunely_binary(), copy);
     // SQLite needs no module.
-    child_process sqlite(copy.string(), {"db", "current", "--database", "sqlite:///" + (dir.path / "t.db").string()});
+    child_process sqlite(copy.string(), {"db", "upgrade", "--database", "sqlite:///" + (dir.path / "t.db").string()});
     ASSERT_EQ(sqlite.wait_exit(std::chrono::seconds(20)), 0) << sqlite.output();
     child_process pg(copy.string(), {"db", "current", "--database", "postgresql://u:secret-pw@127.0.0.1:1/x"});
     auto code = pg.wait_exit(std::chrono::seconds(20));
