@@ -9,6 +9,8 @@
 #   test-sanitize  the C++ suite against build-asan/ (the e2e tests spawn that build's sanitized `tunely`);
 #                  a sanitizer report from any process, test or child, fails it
 #   test-tsan      the same with ThreadSanitizer in build-tsan/ (on demand, not in `make test`)
+#   test-tsan-server  the multi-threaded server (build-tsan/'s `tunely` only) under the release build's e2e
+#                  suites where its threads meet (part of `make test`)
 #   build-fuzz     the libFuzzer targets of cpp/fuzz/ (clang-16, ASan+UBSan) and their seeds in build-fuzz/
 #   fuzz-smoke     every fuzz target for FUZZ_SMOKE_SECONDS (bounded, part of `make test`)
 #   fuzz           every fuzz target for FUZZ_SECONDS each (a longer local run; the corpus grows between runs)
@@ -33,7 +35,7 @@ FUZZ_SECONDS       ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 
 .PHONY: run test deps build console test-cpp test-ts test-console bench clean \
-        build-asan test-sanitize build-tsan test-tsan build-fuzz fuzz fuzz-smoke
+        build-asan test-sanitize build-tsan test-tsan test-tsan-server build-fuzz fuzz fuzz-smoke
 
 run: deps build console
 	mkdir -p data
@@ -42,7 +44,7 @@ run: deps build console
 # The C++ suite runs twice: against the g++ Release build that ships (and that the TypeScript and console
 # suites drive), and sanitized; then the fuzzers for a bounded time. Cold on 2 cores the sanitizer and fuzz
 # parts add about 9 minutes (clang ASan build 7.2, its suite 0.5, fuzz build 0.5, smoke 1.1).
-test: deps build console test-cpp test-sanitize fuzz-smoke test-ts test-interop test-console
+test: deps build console test-cpp test-sanitize test-tsan-server fuzz-smoke test-ts test-interop test-console
 
 deps:
 	./scripts/install-deps.sh
@@ -85,9 +87,9 @@ test-sanitize: build-asan
 	  echo "=== sanitizer reports ($(SAN_LOGS)):"; for f in $(SAN_LOGS)/*; do echo "--- $$f"; cat "$$f"; done; status=1; \
 	fi; exit $$status
 
-# ThreadSanitizer (not in `make test`: +4.5 min build and +1.2 min suite cold, which would leave CI with
-# almost no margin under its 25 minutes). The store's thread pool and the I/O thread share state, so run it
-# when touching either. Same report handling as test-sanitize.
+# ThreadSanitizer, the whole suite (on demand: +4.5 min build and +1.2 min suite cold, which would leave CI with
+# almost no margin under its 25 minutes; `make test` runs test-tsan-server below). Same report handling as
+# test-sanitize.
 TSAN_BUILD ?= build-tsan
 TSAN_LOGS   = $(abspath $(TSAN_BUILD))/sanitizer-logs
 
@@ -101,6 +103,22 @@ test-tsan: build-tsan
 	rm -rf $(TSAN_LOGS) && mkdir -p $(TSAN_LOGS)
 	status=0; TSAN_OPTIONS=second_deadlock_stack=1:external_symbolizer_path=$(SYMBOLIZER):log_path=$(TSAN_LOGS)/tsan \
 	  ./scripts/with-test-databases.sh sh -c 'cd $(TSAN_BUILD) && ctest --output-on-failure --timeout 600 -j $(JOBS)' || status=1; \
+	if [ -n "$$(ls -A $(TSAN_LOGS))" ]; then \
+	  echo "=== sanitizer reports ($(TSAN_LOGS)):"; for f in $(TSAN_LOGS)/*; do echo "--- $$f"; cat "$$f"; done; status=1; \
+	fi; exit $$status
+
+# The multi-threaded server under ThreadSanitizer (part of `make test`): only the `tunely` binary is built with
+# it (about 90 translation units, not the 187 of the whole suite), and the release build's e2e tests drive it
+# (TUNELY_BINARY) through the suites where its I/O threads meet: sessions and callers on different threads,
+# TCP/UDP listeners, the admin API, shutdown. Same report handling as test-sanitize.
+TSAN_SERVER_TESTS := server_threads|tunnel_e2e|tcp_tunnel|udp_tunnel|graceful_shutdown|admin_api|hostile_caller|tcp_ports|udp_ports|listener_tls|tcp_forward
+test-tsan-server: build $(TSAN_BUILD)/build.ninja
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target tunely
+	rm -rf $(TSAN_LOGS) && mkdir -p $(TSAN_LOGS)
+	status=0; TUNELY_BINARY=$(abspath $(TSAN_BUILD))/apps/tunely/tunely \
+	  TSAN_OPTIONS=second_deadlock_stack=1:external_symbolizer_path=$(SYMBOLIZER):log_path=$(TSAN_LOGS)/tsan \
+	  sh -c 'cd $(BUILD) && ctest --output-on-failure --timeout 600 -j $(JOBS) -R "$(TSAN_SERVER_TESTS)" -E "postgresql|mariadb"' \
+	  || status=1; \
 	if [ -n "$$(ls -A $(TSAN_LOGS))" ]; then \
 	  echo "=== sanitizer reports ($(TSAN_LOGS)):"; for f in $(TSAN_LOGS)/*; do echo "--- $$f"; cat "$$f"; done; status=1; \
 	fi; exit $$status

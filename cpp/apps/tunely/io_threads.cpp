@@ -2,10 +2,10 @@
 
 namespace tunely::app {
 
-io_threads::io_threads(asio::io_context& main, std::size_t count) : main_(main) {
-    for (std::size_t i = 1; i < count; ++i) {
-        others_.push_back(std::make_unique<asio::io_context>(1));
-        guards_.push_back(asio::make_work_guard(*others_.back()));
+io_threads::io_threads(std::size_t count) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
+        contexts_.push_back(std::make_unique<context>(1));
+        if (i > 0) guards_.push_back(asio::make_work_guard(*contexts_.back()));
     }
 }
 
@@ -16,21 +16,21 @@ io_threads::~io_threads() {
 }
 
 executor io_threads::next() {
-    const auto i = turn_.fetch_add(1, std::memory_order_relaxed) % (others_.size() + 1);
-    return i == 0 ? executor(main_.get_executor()) : executor(others_[i - 1]->get_executor());
+    const auto i = turn_.fetch_add(1, std::memory_order_relaxed) % contexts_.size();
+    return contexts_[i]->get_executor();
 }
 
 void io_threads::run() {
-    for (auto& ctx : others_) threads_.emplace_back([&ctx] { ctx->run(); });
-    main_.run();
+    for (std::size_t i = 1; i < contexts_.size(); ++i) threads_.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+    main().run();
     stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    for (auto& ctx : contexts_) ctx->shutdown();
 }
 
 void io_threads::stop() {
-    main_.stop();
-    for (auto& ctx : others_) ctx->stop();
+    for (auto& ctx : contexts_) ctx->stop();
 }
 
 std::size_t io_threads::default_count() {

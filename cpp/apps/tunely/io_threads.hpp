@@ -5,6 +5,10 @@
 // thread its connection arrived on, and each caller connection moves to its tunnel's thread, so an exchange
 // runs on one thread without locks (server/http_connection.cpp). One io_context per thread rather than one
 // shared by all: no lock in the scheduler, and a handler never wakes another thread to run.
+//
+// Teardown: objects cross contexts (a frame on one thread holds a session whose timers belong to another), so
+// run() ends by shutting every context down — their pending handlers destroyed while every context's services
+// still exist — before any context is freed (the destructor).
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -19,15 +23,17 @@ namespace tunely::app {
 
 class io_threads {
 public:
-    // `count` >= 1 threads in all, `main` being the first.
-    io_threads(asio::io_context& main, std::size_t count);
+    // `count` >= 1 threads in all.
+    explicit io_threads(std::size_t count);
     ~io_threads();
     io_threads(const io_threads&) = delete;
     io_threads& operator=(const io_threads&) = delete;
 
+    asio::io_context& main() noexcept { return *contexts_.front(); }
     // The next thread's executor, in turn (any thread).
     executor next();
-    // Starts the other threads and runs the main io_context until it stops; then stops the others and joins them.
+    // Starts the other threads and runs the main io_context until it stops; then stops the others, joins them
+    // and shuts every context down (see above). Once.
     void run();
     // Stops every io_context (any thread): run() returns.
     void stop();
@@ -36,9 +42,13 @@ public:
     static std::size_t default_count();
 
 private:
+    // io_context with its (protected) shutdown() reachable.
+    struct context : asio::io_context {
+        using asio::io_context::io_context;
+        using asio::execution_context::shutdown;
+    };
     using guard = asio::executor_work_guard<asio::io_context::executor_type>;
-    asio::io_context& main_;
-    std::vector<std::unique_ptr<asio::io_context>> others_;
+    std::vector<std::unique_ptr<context>> contexts_;
     std::vector<guard> guards_;  // the others run until stop(), work or not
     std::vector<std::thread> threads_;
     std::atomic<std::size_t> turn_{0};

@@ -350,12 +350,12 @@ int run_server(const server_flags& f) {
         return 2;
     }
 
-    // Declared before `ioc`, so it outlives it: when a second signal stops the I/O with caller
-    // connections still running, `ioc` destroys their operations (which hold the group's
-    // cancellation slots) and handlers first; the handlers never run.
+    // Declared before the I/O threads, so it outlives them: when a second signal stops the I/O with caller
+    // connections still running, their operations (which hold the group's cancellation slots) and handlers
+    // are destroyed first (io_threads::run shuts every context down); the handlers never run.
     std::optional<transport::task_group> callers;
-    asio::io_context ioc(1);
-    io_threads threads(ioc, f.threads == 0 ? io_threads::default_count() : f.threads);
+    io_threads threads(f.threads == 0 ? io_threads::default_count() : f.threads);
+    asio::io_context& ioc = threads.main();
     // The port first: a server that cannot listen (the port in use) creates no database file and no admin key.
     auto acceptor = std::make_shared<tcp::acceptor>(ioc);
     {
@@ -550,6 +550,7 @@ int run_server(const server_flags& f) {
         };
     signals.async_wait(on_signal);
     threads.run();
+    callers.reset();  // its notifier's timer goes while the (shut down) main context still exists
     store->stop();
     spdlog::info("server stopped");
     return 0;
