@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TUNELY=${TUNELY:-build/apps/tunely/tunely}
-DURATION=${1:-5}; CONNS=${2:-64}; TUNNELS=${TUNNELS:-8}; RUNS=${RUNS:-3}; THREADS=${THREADS:-"1 2"}
+DURATION=${1:-5}; CONNS=${2:-64}; RUNS=${RUNS:-3}; THREADS=${THREADS:-"1 2"}
+export TUNNELS=${TUNNELS:-8}  # (read by spread.lua)
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light curl >/dev/null
 done
@@ -19,6 +20,7 @@ trap cleanup EXIT
 . scripts/free_port.sh
 
 mkdir -p "$WORK/www"; head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$WORK/www/1k.txt"
+chmod -R a+rX "$WORK"  # nginx workers run as another user
 TARGET_PORT=$(free_port "$WORK/ports")
 cat > "$WORK/target.conf" <<CONF
 worker_processes 1; daemon off; pid $WORK/target.pid; error_log $WORK/target.err;
@@ -40,16 +42,16 @@ median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END {print 
 range() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END {printf "%s-%s", v[1], v[NR]}'; }
 HZ=$(getconf CLK_TCK)
 
-one_run() { # threads → "us_per_request req_per_s"
-  local threads=$1 pids=() port tok before after rps requests
-  "$TUNELY" server --host 127.0.0.1 --port 0 --threads "$threads" --database "sqlite:///$WORK/t$threads.db" \
+one_run() { # threads mode → "us_per_request req_per_s" (in a subshell: its processes end with it, however it ends)
+  local threads=$1 mode=$2 pids=() port tok before after rps requests
+  trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+  "$TUNELY" server --host 127.0.0.1 --port 0 --threads "$threads" --database "sqlite:///$WORK/t$threads-$RANDOM.db" \
     --admin-key bench-key --log-level warn --no-request-log > "$WORK/server.log" 2>&1 & local server=$!
+  pids+=("$server")
   for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
   port=$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$WORK/server.log" | grep -o '[0-9]*$')
   for i in $(seq 0 $((TUNNELS - 1))); do
     tok=$(curl -s -X POST -H 'x-api-key: bench-key' -d "{\"domain\":\"b$i\"}" "http://127.0.0.1:$port/api/tunnels" \
-      | sed 's/.*"token":"\(tun_[^"]*\)".*/\1/')
-    [ -n "$tok" ] || tok=$(curl -s -X POST -H 'x-api-key: bench-key' "http://127.0.0.1:$port/api/tunnels/b$i/regenerate-token" \
       | sed 's/.*"token":"\(tun_[^"]*\)".*/\1/')
     "$TUNELY" connect --server "ws://127.0.0.1:$port/ws/tunnel" --token "$tok" --target "http://127.0.0.1:$TARGET_PORT" \
       --log-level warn > "$WORK/client$i.log" 2>&1 & pids+=($!)
@@ -59,24 +61,40 @@ one_run() { # threads → "us_per_request req_per_s"
   done
   wrk -t1 -c"$CONNS" -d1s -s "$WORK/spread.lua" "http://127.0.0.1:$port" > /dev/null  # warm-up
   before=$(cpu_ticks "$server")
-  out=$(TUNNELS=$TUNNELS wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$WORK/spread.lua" "http://127.0.0.1:$port")
+  if [ "$mode" = rotating ]; then
+    out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$WORK/spread.lua" "http://127.0.0.1:$port")
+  else  # one wrk per tunnel, CONNS / TUNNELS connections each
+    local loads=()
+    for i in $(seq 0 $((TUNNELS - 1))); do
+      wrk -t1 -c$((CONNS / TUNNELS)) -d"${DURATION}s" "http://127.0.0.1:$port/t/b$i/1k.txt" > "$WORK/wrk$i.out" &
+      loads+=($!)
+    done
+    wait "${loads[@]}"
+    out=$(cat "$WORK"/wrk*.out)
+  fi
   after=$(cpu_ticks "$server")
-  requests=$(awk '/requests in/ {print $1}' <<< "$out")
-  rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<< "$out")
-  if grep -q "Non-2xx" <<< "$out"; then echo "non-2xx answers at --threads $threads: $out" >&2; fi
-  kill "$server" "${pids[@]}" 2>/dev/null || true; wait "$server" "${pids[@]}" 2>/dev/null || true
+  requests=$(awk '/requests in/ {n += $1} END {print n}' <<< "$out")
+  rps=$(awk '/Requests\/sec/ {r += $2} END {printf "%d", r}' <<< "$out")
+  if grep -q "Non-2xx" <<< "$out"; then
+    echo "non-2xx answers at --threads $threads: $(curl -s "http://127.0.0.1:$port/t/b0/1k.txt" | head -c 300)" >&2
+    tail -n 5 "$WORK/server.log" "$WORK/client0.log" >&2 || true
+  fi
+  kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true
   awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" -v r="$rps" 'BEGIN {printf "%.2f %d\n", t / hz * 1e6 / n, r}'
 }
 
-echo "tunely server --threads: $TUNNELS tunnels, wrk -t2 -c$CONNS -d${DURATION}s, 1 KB GET, $RUNS runs (machine: $(nproc) cores)"
-printf '%-10s %26s %22s\n' threads "server CPU us/request" "req/s"
-declare -A US RPS
-for threads in $THREADS; do
-  US[$threads]=""; RPS[$threads]=""
-  for _ in $(seq "$RUNS"); do
-    read -r us rps < <(one_run "$threads")
-    US[$threads]+="$us "; RPS[$threads]+="$rps "
+echo "tunely server --threads: $TUNNELS tunnels, $CONNS keep-alive connections, ${DURATION}s, 1 KB GET, $RUNS runs (machine: $(nproc) cores)"
+echo "sticky: each connection stays with one tunnel (one wrk per tunnel); rotating: every request of a connection"
+echo "goes to the next tunnel (a connection moves between threads at almost every request: the worst case)"
+printf '%-10s %-9s %26s %22s\n' threads load "server CPU us/request" "req/s"
+for mode in sticky rotating; do
+  for threads in $THREADS; do
+    us_all=""; rps_all=""
+    for _ in $(seq "$RUNS"); do
+      read -r us rps < <(one_run "$threads" "$mode")
+      us_all+="$us "; rps_all+="$rps "
+    done
+    printf '%-10s %-9s %14s (%s) %12s (%s)\n' "$threads" "$mode" "$(median "$us_all")" "$(range "$us_all")" \
+      "$(median "$rps_all")" "$(range "$rps_all")"
   done
-  printf '%-10s %14s (%s) %12s (%s)\n' "$threads" "$(median "${US[$threads]}")" "$(range "${US[$threads]}")" \
-    "$(median "${RPS[$threads]}")" "$(range "${RPS[$threads]}")"
 done
