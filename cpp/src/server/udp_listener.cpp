@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 
 #include "endpoint_text.hpp"
@@ -20,6 +21,9 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t max_datagram = 65'535;
+// Bytes of datagrams handed to sessions on other I/O threads and not taken there yet: a flood beyond this is
+// dropped here (as a full flow-control window drops it there) instead of queueing on the other thread.
+constexpr std::size_t max_datagram_bytes_in_flight = 1024 * 1024;
 
 // One external peer: its stream through the tunnel and when it last carried a datagram. The listener runs on the
 // server's main executor, the stream on its session's (another I/O thread, with --threads): every use of `x`
@@ -142,6 +146,7 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
     const auto traffic = st.server.traffic();
     const auto& domain = self->domain_;
     auto buffer = std::make_unique_for_overwrite<char[]>(max_datagram);
+    const auto in_flight = std::make_shared<std::atomic<std::size_t>>(0);  // see max_datagram_bytes_in_flight
     while (!st.closed) {
         udp::endpoint peer;
         auto [ec, n] = co_await st.socket.async_receive_from(asio::buffer(buffer.get(), max_datagram), peer,
@@ -160,7 +165,10 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
             head.listener_port = listener_port;
             auto open = open_udp_stream(st.server, domain, head);
             auto opened = co_await st.server.on_session(domain, std::move(open));
-            if (st.closed) break;
+            if (st.closed) {  // closed meanwhile: the stream just opened goes too
+                if (opened) cancel_on_session(*opened, make_error_code(error::shutting_down));
+                break;
+            }
             if (!opened) {  // dropped: offline, no UDP, limit
                 spdlog::debug("UDP datagram from {} for tunnel {} dropped: {}", endpoint_text(peer), domain,
                               opened.error().message());
@@ -173,7 +181,13 @@ awaitable<void> udp_listener::serve(std::shared_ptr<udp_listener> self) {
             st.readers.spawn(relay_replies(self, st.socket, st.sessions, peer, s, connect_timeout, traffic), "udp replies");
         }
         it->second->last = clock::now();
-        asio::dispatch(it->second->x->get_executor(), [x = it->second->x, traffic, d = std::string(datagram)] {
+        if (in_flight->load(std::memory_order_relaxed) + n > max_datagram_bytes_in_flight) {
+            raw_traffic::add(traffic->udp_datagrams_dropped, 1);
+            continue;
+        }
+        in_flight->fetch_add(n, std::memory_order_relaxed);
+        asio::dispatch(it->second->x->get_executor(), [x = it->second->x, traffic, in_flight, d = std::string(datagram)] {
+            in_flight->fetch_sub(d.size(), std::memory_order_relaxed);
             if (x->send_datagram(d)) {
                 raw_traffic::add(traffic->udp_datagrams_in, 1);
                 raw_traffic::add(traffic->udp_bytes_in, d.size());

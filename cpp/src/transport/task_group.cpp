@@ -2,6 +2,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/system/system_error.hpp>
 
 #include "tunely/transport/spawn.hpp"
@@ -54,8 +55,9 @@ void task_group::cancel() {
     for (auto& c : children_) {
         if (c->cancelled) continue;
         c->cancelled = true;
-        // On the child's executor: a child that ended meanwhile is left alone.
-        asio::dispatch(c->ex, [c] {
+        // On the child's executor, posted (never run inline under the lock: what the emit completes may spawn or
+        // end children); a child that ended meanwhile is left alone.
+        asio::post(c->ex, [c] {
             if (!c->ended) c->signal.emit(asio::cancellation_type::terminal);
         });
     }

@@ -77,9 +77,10 @@ struct initiate_run_on {
 }  // namespace detail
 
 // Always a hop (a co_spawn on `ex`), even when `ex` is the awaiter's own executor: a caller that may already
-// be there compares executors and co_awaits the coroutine directly instead. Not a coroutine itself, and no
-// `co_await std::move(task)` anywhere: g++ 12 destroys the by-value awaitable such an expression moves into
-// twice (the awaited frame is then resumed after it was freed).
+// be there compares executors and co_awaits the coroutine directly instead. Not a coroutine itself: an earlier
+// form that was one (taking `task` by reference and, on its own executor, doing `co_return co_await
+// std::move(task)`) crashed under g++ 12 with a resumed finished frame (SIGILL), the family of g++ 12 coroutine
+// temporaries bugs this project works around elsewhere with named variables.
 template <class T>
 awaitable<T> run_on(executor ex, awaitable<T> task) {
     return asio::async_initiate<decltype(use_awaitable), void(std::exception_ptr, T)>(
